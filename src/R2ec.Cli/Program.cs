@@ -1,0 +1,3 @@
+using R2ec.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

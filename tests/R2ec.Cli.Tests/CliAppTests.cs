@@ -1,0 +1,96 @@
+using System.Text.Json;
+
+namespace R2ec.Cli.Tests;
+
+[NonParallelizable] // the CLI installs the process-wide Serilog logger
+public sealed class CliAppTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void Info_PrintsRuntimeSimdCoresAndConfiguration()
+    {
+        var (code, output, _) = Run("info", "--set", "Rollout:GroupSize=6");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(output, Does.Contain("runtime").And.Contain(".NET"));
+        Assert.That(output, Does.Contain("vector512").And.Contain("vector256"));
+        Assert.That(output, Does.Contain($"cores             {Environment.ProcessorCount}"));
+        Assert.That(output, Does.Contain("\"GroupSize\": 6"));
+    }
+
+    [Test]
+    public void UnknownSetKey_ExitsWithUsageCodeAndNamesIt()
+    {
+        var (code, output, error) = Run("info", "--set", "Nope:Key=1");
+
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(error, Does.Contain("'Nope'").And.Contain("--set"));
+        Assert.That(output, Is.Empty, "nothing is started on a bad configuration");
+    }
+
+    [Test]
+    public void UnknownCommand_ExitsWithUsageCode()
+    {
+        var (code, _, error) = Run("no-such-command");
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(error, Does.Contain("no-such-command"));
+    }
+
+    [Test]
+    public void Executable_PrintsItsVersion_AndExitsWithCode2OnABadKey()
+    {
+        // The real r2ec.dll in its own process: --version reads the entry assembly, which in-process is the test host.
+        var version = RunProcess("--version");
+        Assert.That(version.Code, Is.Zero);
+        Assert.That(version.Out.Trim(), Is.EqualTo(typeof(CliApp).Assembly.GetName().Version!.ToString(3)));
+
+        var bad = RunProcess("info", "--set", "Nope:Key=1");
+        Assert.That(bad.Code, Is.EqualTo(2));
+        Assert.That(bad.Err, Does.Contain("unknown configuration section 'Nope'"));
+    }
+
+    private static (int Code, string Out, string Err) RunProcess(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(typeof(CliApp).Assembly.Location);
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        Assert.That(process.WaitForExit(60_000), Is.True, "r2ec did not exit");
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    [Test]
+    public void LogFile_ReceivesJsonLinesWithTheEffectiveConfiguration()
+    {
+        var dir = Directory.CreateTempSubdirectory("r2ec-log-");
+        try
+        {
+            var (code, _, _) = Run("info", "--log-file", Path.Combine(dir.FullName, "events.jsonl"), "--set", "Rollout:TopK=7");
+            Assert.That(code, Is.Zero);
+
+            var file = dir.GetFiles("events*.jsonl").Single();
+            var first = File.ReadLines(file.FullName).First();
+            using var doc = JsonDocument.Parse(first);
+            Assert.That(doc.RootElement.GetProperty("Command").GetString(), Is.EqualTo("info"));
+            Assert.That(doc.RootElement.GetProperty("Configuration").GetProperty("Rollout").GetProperty("TopK").GetInt32(), Is.EqualTo(7));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

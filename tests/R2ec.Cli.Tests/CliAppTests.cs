@@ -49,7 +49,7 @@ public sealed class CliAppTests
         // The real r2ec.dll in its own process: --version reads the entry assembly, which in-process is the test host.
         var version = RunProcess("--version");
         Assert.That(version.Code, Is.Zero);
-        Assert.That(version.Out.Trim(), Is.EqualTo(typeof(CliApp).Assembly.GetName().Version!.ToString(3)));
+        Assert.That(version.Out.Trim(), Does.StartWith(typeof(CliApp).Assembly.GetName().Version!.ToString(3)));
 
         var bad = RunProcess("info", "--set", "Nope:Key=1");
         Assert.That(bad.Code, Is.EqualTo(2));

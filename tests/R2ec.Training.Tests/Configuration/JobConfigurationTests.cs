@@ -1,4 +1,5 @@
 using System.Collections;
+using R2ec.TestSupport;
 using R2ec.Training.Configuration;
 
 namespace R2ec.Training.Tests.Configuration;
@@ -25,7 +26,7 @@ public sealed class JobConfigurationTests
     public void EmbeddedDefault_MatchesTheCommittedLocalJson()
     {
         var embedded = JobConfiguration.Load(null, [], NoEnvironment);
-        var committed = JobConfiguration.Load(Path.Combine(RepoRoot(), "cluster-config", "local.json"), [], NoEnvironment);
+        var committed = JobConfiguration.Load(Path.Combine(RepoPaths.Root, "cluster-config", "local.json"), [], NoEnvironment);
 
         Assert.That(JobConfiguration.ToJson(embedded), Is.EqualTo(JobConfiguration.ToJson(committed)));
         Assert.That(embedded.Rollout.GroupSize, Is.EqualTo(4));
@@ -118,15 +119,5 @@ public sealed class JobConfigurationTests
     {
         var e = Assert.Throws<ConfigurationException>(() => JobConfiguration.Load(null, ["Rollout=3"], NoEnvironment));
         Assert.That(e!.Message, Does.Contain("'Rollout' (from --set) is a section"));
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "R2ec.Distributed.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found above the test directory");
     }
 }

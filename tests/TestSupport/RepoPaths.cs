@@ -1,0 +1,30 @@
+namespace R2ec.TestSupport;
+
+/// <summary>Where the repository and the shared data beside it are, found from the test binary's folder.</summary>
+internal static class RepoPaths
+{
+    /// <summary>The repository root: the folder holding <c>R2ec.Distributed.sln</c>.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary><c>../shared</c> beside the repository: real datasets, Parquet conformance files, the PyTorch reference.</summary>
+    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+
+    /// <summary>A path under <see cref="Shared"/>; fails the test with a clear message when it is missing.</summary>
+    public static string SharedFile(params string[] parts)
+    {
+        var path = Path.Combine([Shared, .. parts]);
+        if (!File.Exists(path) && !Directory.Exists(path))
+            Assert.Fail($"shared test data '{path}' is missing: ../shared must sit beside the repository");
+        return path;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "R2ec.Distributed.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -160,6 +160,13 @@ public sealed class ParquetFileReader : IDisposable
     private IReadOnlyList<ParquetField> Project(IReadOnlyList<string>? columns) =>
         columns is null ? Schema.Fields : columns.Select(Schema.Field).ToList();
 
+    /// <summary>The decoded levels and values of one leaf column chunk (for tests and tools that count nulls).</summary>
+    internal LeafChunk ReadLeafChunk(int groupIndex, int leafIndex)
+    {
+        RowGroupAt(groupIndex);
+        return ReadLeaf(groupIndex, Schema.Leaves[leafIndex]);
+    }
+
     private LeafChunk ReadLeaf(int groupIndex, ParquetLeaf leaf)
     {
         try

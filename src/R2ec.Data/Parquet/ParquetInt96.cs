@@ -14,20 +14,17 @@ public readonly record struct ParquetInt96(long NanosOfDay, int JulianDay)
     public static ParquetInt96 FromBytes(ReadOnlySpan<byte> bytes) =>
         new(BitConverter.ToInt64(bytes[..8]), BitConverter.ToInt32(bytes.Slice(8, 4)));
 
-    /// <summary>Microseconds since the Unix epoch (Spark's reading), computed without overflow for any stored value in range of a long.</summary>
-    public long ToUnixMicros()
-    {
-        var micros = (Int128)(JulianDay - (long)UnixEpochJulianDay) * 86_400_000_000L + NanosOfDay / 1000;
-        if (micros < long.MinValue || micros > long.MaxValue)
-            throw new ParquetException($"INT96 timestamp (day {JulianDay}, {NanosOfDay} ns) overflows 64-bit microseconds");
-        return (long)micros;
-    }
+    /// <summary>
+    /// Microseconds since the Unix epoch, computed as Spark computes them: in wrapping 64-bit arithmetic. Spark writes
+    /// instants beyond the nanosecond range (year 290000, say) with an overflowed day and nanosecond pair that this
+    /// wrap-around turns back into the instant it meant.
+    /// </summary>
+    public long ToUnixMicros() => unchecked((JulianDay - (long)UnixEpochJulianDay) * 86_400_000_000L + NanosOfDay / 1000);
 
     /// <summary>The instant as a UTC <see cref="DateTime"/>; throws <see cref="ParquetException"/> outside its range.</summary>
     public DateTime ToDateTime()
     {
-        var micros = ToUnixMicros();
-        var ticks = DateTime.UnixEpoch.Ticks + (decimal)micros * 10 + NanosOfDay % 1000 / 100;
+        var ticks = DateTime.UnixEpoch.Ticks + (Int128)ToUnixMicros() * 10 + NanosOfDay % 1000 / 100;
         if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks)
             throw new ParquetException($"INT96 timestamp (day {JulianDay}, {NanosOfDay} ns) lies outside the DateTime range");
         return new DateTime((long)ticks, DateTimeKind.Utc);
@@ -36,8 +33,8 @@ public readonly record struct ParquetInt96(long NanosOfDay, int JulianDay)
     /// <inheritdoc />
     public override string ToString()
     {
-        var micros = (Int128)(JulianDay - (long)UnixEpochJulianDay) * 86_400_000_000L + NanosOfDay / 1000;
-        var ticks = DateTime.UnixEpoch.Ticks + micros * 10;
+        var micros = ToUnixMicros();
+        var ticks = DateTime.UnixEpoch.Ticks + (Int128)micros * 10;
         return ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks
             ? new DateTime((long)ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture)
             : $"{micros}us since 1970";

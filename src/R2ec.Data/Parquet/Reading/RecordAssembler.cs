@@ -42,7 +42,7 @@ internal static class RecordAssembler
         var repNode = new int[leaf.MaxRepetitionLevel + 1];
         for (var i = 0; i < path.Count; i++)
             if (path[i].Repetition == Repetition.Repeated) repNode[repAt[i]] = i;
-        var get = ValueConverter.BoxedGetter(leaf, chunk.Values);
+        var get = ValueConverter.BoxedGetter(leaf, chunk.Values, what);
         var openLists = new List<object?>?[path.Count];
         var result = new object?[rows];
         var row = -1;
@@ -75,6 +75,8 @@ internal static class RecordAssembler
             var node = path[i];
             switch (node.Repetition)
             {
+                case Repetition.Optional when node.IsGroup:
+                    return def < defAt[i] ? null : new Defined(InnerAt(i, def));
                 case Repetition.Optional:
                     return def < defAt[i] ? null : InnerAt(i, def);
                 case Repetition.Repeated:
@@ -125,8 +127,14 @@ internal static class RecordAssembler
             }
             return result;
         }
-        if (node.Repetition == Repetition.Optional && vals[0] is null)
-            return null;
+        if (node.Repetition == Repetition.Optional && node.IsGroup)
+        {
+            if (vals[0] is null)
+                return null;
+            var inner = new object?[vals.Length];
+            for (var j = 0; j < vals.Length; j++) inner[j] = ((Defined)vals[j]!).Value;
+            return MergeInner(node, inner, what);
+        }
         return MergeInner(node, vals, what);
     }
 
@@ -142,6 +150,12 @@ internal static class RecordAssembler
             offset += child.LeafCount;
         }
         return dict;
+    }
+
+    /// <summary>Marks an optional group that is present, so that a null inside it is not taken for the group's absence.</summary>
+    private sealed class Defined(object? value)
+    {
+        public object? Value { get; } = value;
     }
 
     /// <summary>Unwraps LIST and MAP groups (modern and legacy layouts) into lists and key/value pairs.</summary>

@@ -56,7 +56,7 @@ internal static class TableAssembler
     private static Array Build<T>(ParquetColumnSpec spec, ParquetField repeated, LeafChunk chunk, int rows, string what)
         where T : struct
     {
-        var get = ValueConverter.Getter<T>(chunk.Leaf, chunk.Values);
+        var get = ValueConverter.Getter<T>(chunk.Leaf, chunk.Values, what);
         if (!spec.IsList)
         {
             CheckFlat(chunk, rows, what);
@@ -80,7 +80,7 @@ internal static class TableAssembler
     private static Array BuildRef<T>(ParquetColumnSpec spec, ParquetField repeated, LeafChunk chunk, int rows, string what)
         where T : class
     {
-        var get = ValueConverter.Getter<T>(chunk.Leaf, chunk.Values);
+        var get = ValueConverter.Getter<T>(chunk.Leaf, chunk.Values, what);
         if (!spec.IsList)
         {
             CheckFlat(chunk, rows, what);

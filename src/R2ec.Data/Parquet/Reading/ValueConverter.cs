@@ -48,11 +48,11 @@ internal static class ValueConverter
     }
 
     /// <summary>A function that returns value <c>i</c> of a chunk's buffer as <typeparamref name="T"/>.</summary>
-    public static Func<int, T> Getter<T>(ParquetLeaf leaf, ValueBuffer v)
+    public static Func<int, T> Getter<T>(ParquetLeaf leaf, ValueBuffer v, string context)
     {
         var type = ValueType(leaf);
         var lt = leaf.Logical;
-        var what = $"column '{leaf.Path}'";
+        var what = $"{context} column '{leaf.Path}'";
         object f = type switch
         {
             ParquetValueType.Boolean => (Func<int, bool>)(i => v.Bools[i]),
@@ -79,22 +79,22 @@ internal static class ValueConverter
     }
 
     /// <summary>A boxing getter for the generic record reader.</summary>
-    public static Func<int, object> BoxedGetter(ParquetLeaf leaf, ValueBuffer v) => ValueType(leaf) switch
+    public static Func<int, object> BoxedGetter(ParquetLeaf leaf, ValueBuffer v, string c) => ValueType(leaf) switch
     {
-        ParquetValueType.Boolean => Box(Getter<bool>(leaf, v)),
-        ParquetValueType.Int32 => Box(Getter<int>(leaf, v)),
-        ParquetValueType.UInt32 => Box(Getter<uint>(leaf, v)),
-        ParquetValueType.Date => Box(Getter<DateOnly>(leaf, v)),
-        ParquetValueType.Int64 => Box(Getter<long>(leaf, v)),
-        ParquetValueType.UInt64 => Box(Getter<ulong>(leaf, v)),
-        ParquetValueType.Timestamp => Box(Getter<DateTime>(leaf, v)),
-        ParquetValueType.Float => Box(Getter<float>(leaf, v)),
-        ParquetValueType.Double => Box(Getter<double>(leaf, v)),
-        ParquetValueType.Int96 => Box(Getter<ParquetInt96>(leaf, v)),
-        ParquetValueType.String => Getter<string>(leaf, v),
-        ParquetValueType.Float16 => Box(Getter<Half>(leaf, v)),
-        ParquetValueType.Decimal => Box(Getter<decimal>(leaf, v)),
-        _ => Getter<byte[]>(leaf, v),
+        ParquetValueType.Boolean => Box(Getter<bool>(leaf, v, c)),
+        ParquetValueType.Int32 => Box(Getter<int>(leaf, v, c)),
+        ParquetValueType.UInt32 => Box(Getter<uint>(leaf, v, c)),
+        ParquetValueType.Date => Box(Getter<DateOnly>(leaf, v, c)),
+        ParquetValueType.Int64 => Box(Getter<long>(leaf, v, c)),
+        ParquetValueType.UInt64 => Box(Getter<ulong>(leaf, v, c)),
+        ParquetValueType.Timestamp => Box(Getter<DateTime>(leaf, v, c)),
+        ParquetValueType.Float => Box(Getter<float>(leaf, v, c)),
+        ParquetValueType.Double => Box(Getter<double>(leaf, v, c)),
+        ParquetValueType.Int96 => Box(Getter<ParquetInt96>(leaf, v, c)),
+        ParquetValueType.String => Getter<string>(leaf, v, c),
+        ParquetValueType.Float16 => Box(Getter<Half>(leaf, v, c)),
+        ParquetValueType.Decimal => Box(Getter<decimal>(leaf, v, c)),
+        _ => Getter<byte[]>(leaf, v, c),
     };
 
     private static Func<int, object> Box<T>(Func<int, T> f) where T : notnull => i => f(i);

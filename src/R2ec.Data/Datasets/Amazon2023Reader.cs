@@ -20,7 +20,7 @@ public static class Amazon2023Reader
     {
         var bad = new BadRows(options.BadRows);
         var sources = new List<SourceFile>();
-        var interactions = ReadRatings(ratingsPath, options, bad, sources);
+        var interactions = Rows.RatingsCsv(ratingsPath, ["user_id", "parent_asin", "rating", "timestamp"], 1, options, bad, sources);
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in interactions)
             wanted.Add(e.Item);
@@ -36,49 +36,15 @@ public static class Amazon2023Reader
         };
     }
 
-    private static List<Interaction> ReadRatings(string path, ReaderOptions options, BadRows bad, List<SourceFile> sources)
-    {
-        using var source = TextSource.Open(path, options.Progress);
-        var columns = CsvHeader.Read(source, ',', "user_id", "parent_asin", "rating", "timestamp");
-        var fields = new List<string>(4);
-        var result = new List<Interaction>();
-        while (CsvRecords.Next(source, ',', fields, out var line))
-        {
-            try
-            {
-                columns.CheckCount(fields, line);
-                result.Add(new Interaction(
-                    Fields.Key(path, line, "user_id", fields[columns[0]]),
-                    Fields.Key(path, line, "parent_asin", fields[columns[1]]),
-                    Fields.Rating(path, line, "rating", fields[columns[2]]),
-                    Fields.Time(path, line, "timestamp", fields[columns[3]], 1),
-                    result.Count));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
-        sources.Add(source.Finish());
-        return result;
-    }
-
     private static Dictionary<string, ItemMetadata> ReadMeta(string path, HashSet<string> wanted, ReaderOptions options, BadRows bad, List<SourceFile> sources)
     {
         using var source = TextSource.Open(path, options.Progress);
         var items = new ItemTable(path);
-        while (source.ReadLine() is { } text)
+        Rows.Lines(source, bad, (text, line) =>
         {
-            if (string.IsNullOrWhiteSpace(text))
-                continue;
-            try
-            {
-                if (Item(path, source.LineNumber, text, wanted) is { } item)
-                    items.Add(source.LineNumber, item);
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+            if (Item(path, line, text, wanted) is { } item)
+                items.Add(line, item);
+        });
         sources.Add(source.Finish());
         return items.Items;
     }

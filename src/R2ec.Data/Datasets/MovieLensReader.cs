@@ -23,7 +23,7 @@ public static class MovieLensReader
         var bad = new BadRows(options.BadRows);
         var sources = new List<SourceFile>();
         var items = dat ? ReadMoviesDat(movies, options, bad, sources) : ReadMoviesCsv(movies, options, bad, sources);
-        var interactions = dat ? ReadRatingsDat(ratings, options, bad, sources) : ReadRatingsCsv(ratings, options, bad, sources);
+        var interactions = dat ? ReadRatingsDat(ratings, options, bad, sources) : Rows.RatingsCsv(ratings, ["userId", "movieId", "rating", "timestamp"], 1000, options, bad, sources);
         return new InteractionLog
         {
             Format = "movielens",
@@ -49,72 +49,31 @@ public static class MovieLensReader
         throw new DataFormatException(folder, 0, null, $"no {name}.csv or {name}.dat (optionally .gz) in this folder");
     }
 
-    private static List<Interaction> ReadRatingsCsv(string path, ReaderOptions options, BadRows bad, List<SourceFile> sources)
-    {
-        using var source = TextSource.Open(path, options.Progress);
-        var columns = CsvHeader.Read(source, ',', "userId", "movieId", "rating", "timestamp");
-        var fields = new List<string>(4);
-        var result = new List<Interaction>();
-        while (CsvRecords.Next(source, ',', fields, out var line))
-        {
-            try
-            {
-                columns.CheckCount(fields, line);
-                result.Add(Rating(path, line, fields[columns[0]], fields[columns[1]], fields[columns[2]], fields[columns[3]], result.Count));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
-        sources.Add(source.Finish());
-        return result;
-    }
-
     private static List<Interaction> ReadRatingsDat(string path, ReaderOptions options, BadRows bad, List<SourceFile> sources)
     {
         using var source = TextSource.Open(path, options.Progress, Encoding.Latin1);
         var result = new List<Interaction>();
-        while (source.ReadLine() is { } text)
+        Rows.Lines(source, bad, (text, line) =>
         {
-            if (text.Length == 0)
-                continue;
-            try
-            {
-                var parts = SplitDat(path, source.LineNumber, text, 4, "UserID::MovieID::Rating::Timestamp");
-                result.Add(Rating(path, source.LineNumber, parts[0], parts[1], parts[2], parts[3], result.Count));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+            var parts = SplitDat(path, line, text, 4, "UserID::MovieID::Rating::Timestamp");
+            result.Add(new Interaction(
+                Fields.Key(path, line, "UserID", parts[0]),
+                Fields.Key(path, line, "MovieID", parts[1]),
+                Fields.Rating(path, line, "Rating", parts[2]),
+                Fields.Time(path, line, "Timestamp", parts[3], 1000),
+                result.Count));
+        });
         sources.Add(source.Finish());
         return result;
     }
-
-    private static Interaction Rating(string path, long line, string user, string movie, string rating, string time, long order) =>
-        new(Fields.Key(path, line, "userId", user),
-            Fields.Key(path, line, "movieId", movie),
-            Fields.Rating(path, line, "rating", rating),
-            Fields.Time(path, line, "timestamp", time, 1000),
-            order);
 
     private static Dictionary<string, ItemMetadata> ReadMoviesCsv(string path, ReaderOptions options, BadRows bad, List<SourceFile> sources)
     {
         using var source = TextSource.Open(path, options.Progress);
         var columns = CsvHeader.Read(source, ',', "movieId", "title", "genres");
-        var fields = new List<string>(3);
         var items = new ItemTable(path);
-        while (CsvRecords.Next(source, ',', fields, out var line))
-        {
-            try
-            {
-                columns.CheckCount(fields, line);
-                items.Add(line, Movie(path, line, fields[columns[0]], fields[columns[1]], fields[columns[2]]));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+        Rows.Csv(source, columns, bad, (fields, line) =>
+            items.Add(line, Movie(path, line, fields[columns[0]], fields[columns[1]], fields[columns[2]])));
         sources.Add(source.Finish());
         return items.Items;
     }
@@ -123,19 +82,11 @@ public static class MovieLensReader
     {
         using var source = TextSource.Open(path, options.Progress, Encoding.Latin1);
         var items = new ItemTable(path);
-        while (source.ReadLine() is { } text)
+        Rows.Lines(source, bad, (text, line) =>
         {
-            if (text.Length == 0)
-                continue;
-            try
-            {
-                var parts = SplitDat(path, source.LineNumber, text, 3, "MovieID::Title::Genres");
-                items.Add(source.LineNumber, Movie(path, source.LineNumber, parts[0], parts[1], parts[2]));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+            var parts = SplitDat(path, line, text, 3, "MovieID::Title::Genres");
+            items.Add(line, Movie(path, line, parts[0], parts[1], parts[2]));
+        });
         sources.Add(source.Finish());
         return items.Items;
     }

@@ -61,25 +61,16 @@ public static class RecBoleReader
     private static List<Interaction> ReadEvents(TextSource source, AtomicHeader header, int user, int item, int rating, int time, BadRows bad)
     {
         var result = new List<Interaction>();
-        while (source.ReadLine() is { } text)
+        Rows.Lines(source, bad, (text, line) =>
         {
-            if (text.Length == 0)
-                continue;
-            try
-            {
-                var f = header.Split(text, source.LineNumber);
-                var line = source.LineNumber;
-                result.Add(new Interaction(
-                    Fields.Key(source.Path, line, header.Names[user], f[user]),
-                    Fields.Key(source.Path, line, header.Names[item], f[item]),
-                    rating >= 0 ? Fields.Rating(source.Path, line, header.Names[rating], f[rating]) : float.NaN,
-                    time >= 0 ? Fields.Time(source.Path, line, header.Names[time], f[time], 1000) : result.Count,
-                    result.Count));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+            var f = header.Split(text, line);
+            result.Add(new Interaction(
+                Fields.Key(source.Path, line, header.Names[user], f[user]),
+                Fields.Key(source.Path, line, header.Names[item], f[item]),
+                rating >= 0 ? Fields.Rating(source.Path, line, header.Names[rating], f[rating]) : float.NaN,
+                time >= 0 ? Fields.Time(source.Path, line, header.Names[time], f[time], 1000) : result.Count,
+                result.Count));
+        });
         return result;
     }
 
@@ -87,27 +78,18 @@ public static class RecBoleReader
     {
         var result = new List<Interaction>();
         var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
-        while (source.ReadLine() is { } text)
+        Rows.Lines(source, bad, (text, line) =>
         {
-            if (text.Length == 0)
-                continue;
-            try
-            {
-                var f = header.Split(text, source.LineNumber);
-                var line = source.LineNumber;
-                var key = Fields.Key(source.Path, line, header.Names[user], f[user]);
-                var history = f[list].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                var last = Fields.Key(source.Path, line, header.Names[item], f[item]);
-                if (!firstLine.TryAdd(key, line))
-                    throw new DataFormatException(source.Path, line, header.Names[user], $"user '{Fields.Shorten(key)}' already has a sequence on line {firstLine[key]}");
-                foreach (var h in history)
-                    result.Add(new Interaction(key, h, float.NaN, result.Count, result.Count));
-                result.Add(new Interaction(key, last, float.NaN, result.Count, result.Count));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+            var f = header.Split(text, line);
+            var key = Fields.Key(source.Path, line, header.Names[user], f[user]);
+            var history = f[list].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var last = Fields.Key(source.Path, line, header.Names[item], f[item]);
+            if (!firstLine.TryAdd(key, line))
+                throw new DataFormatException(source.Path, line, header.Names[user], $"user '{Fields.Shorten(key)}' already has a sequence on line {firstLine[key]}");
+            foreach (var h in history)
+                result.Add(new Interaction(key, h, float.NaN, result.Count, result.Count));
+            result.Add(new Interaction(key, last, float.NaN, result.Count, result.Count));
+        });
         return result;
     }
 
@@ -118,23 +100,15 @@ public static class RecBoleReader
         var title = header.Require(["title"], null);
         var genres = header.Find(GenreNames, null);
         var items = new ItemTable(source.Path);
-        while (source.ReadLine() is { } text)
+        Rows.Lines(source, bad, (text, line) =>
         {
-            if (text.Length == 0)
-                continue;
-            try
-            {
-                var f = header.Split(text, source.LineNumber);
-                var key = Fields.Key(source.Path, source.LineNumber, header.Names[id], f[id]);
-                IReadOnlyList<string> genreList = genres < 0 ? [] : header.Types[genres].EndsWith("_seq", StringComparison.Ordinal)
-                    ? f[genres].Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                    : f[genres].Trim() is { Length: > 0 } g ? [g] : [];
-                items.Add(source.LineNumber, new ItemMetadata(key, ItemText.Clean(f[title]), null, null, string.Empty, genreList));
-            }
-            catch (DataFormatException) when (bad.Absorb())
-            {
-            }
-        }
+            var f = header.Split(text, line);
+            var key = Fields.Key(source.Path, line, header.Names[id], f[id]);
+            IReadOnlyList<string> genreList = genres < 0 ? [] : header.Types[genres].EndsWith("_seq", StringComparison.Ordinal)
+                ? f[genres].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                : f[genres].Trim() is { Length: > 0 } g ? [g] : [];
+            items.Add(line, new ItemMetadata(key, ItemText.Clean(f[title]), null, null, string.Empty, genreList));
+        });
         return items.Items;
     }
 

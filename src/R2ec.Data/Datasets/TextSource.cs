@@ -1,0 +1,138 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace R2ec.Data.Datasets;
+
+/// <summary>
+/// Reads a text file line by line, gunzipping <c>.gz</c> files, counting lines and hashing the stored bytes as they
+/// go by, so each input is read exactly once whatever its size.
+/// </summary>
+internal sealed class TextSource : IDisposable
+{
+    private const int ProgressEveryLines = 16384;
+    private readonly FileStream _file;
+    private readonly HashingStream _hashing;
+    private readonly StreamReader _reader;
+    private readonly IProgress<ReadProgress>? _progress;
+
+    private TextSource(string path, IProgress<ReadProgress>? progress, Encoding? encoding)
+    {
+        Path = path;
+        _progress = progress;
+        try
+        {
+            _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DataFormatException(path, 0, null, "file not found");
+        }
+        _hashing = new HashingStream(_file);
+        Stream text = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new GZipStream(_hashing, CompressionMode.Decompress)
+            : _hashing;
+        _reader = new StreamReader(text, encoding ?? new UTF8Encoding(false, throwOnInvalidBytes: false), encoding is null, 1 << 16);
+    }
+
+    /// <summary>The file's path as given.</summary>
+    public string Path { get; }
+
+    /// <summary>The 1-based number of the line last returned by <see cref="ReadLine"/>.</summary>
+    public long LineNumber { get; private set; }
+
+    /// <summary>Opens a file; UTF-8 (with or without a byte-order mark) unless another encoding is named.</summary>
+    public static TextSource Open(string path, IProgress<ReadProgress>? progress, Encoding? encoding = null) =>
+        new(path, progress, encoding);
+
+    /// <summary>The next line without its terminator (CR LF or LF), or <c>null</c> at the end.</summary>
+    public string? ReadLine()
+    {
+        string? line;
+        try
+        {
+            line = _reader.ReadLine();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFormatException(Path, LineNumber + 1, null, "not a valid gzip stream: " + e.Message);
+        }
+        if (line is null)
+            return null;
+        LineNumber++;
+        if (_progress is not null && LineNumber % ProgressEveryLines == 0)
+            _progress.Report(new ReadProgress(Path, _file.Position, _file.Length));
+        return line;
+    }
+
+    /// <summary>Reads whatever is left and returns the file's size and checksum for the manifest.</summary>
+    public SourceFile Finish()
+    {
+        while (ReadLine() is not null)
+        {
+        }
+        // A gzip reader may stop before trailing bytes; the checksum covers the file as stored.
+        _hashing.DrainTo(_file.Length);
+        _progress?.Report(new ReadProgress(Path, _file.Length, _file.Length));
+        return new SourceFile(Path, _file.Length, _hashing.HexDigest());
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _hashing.Dispose();
+        _file.Dispose();
+    }
+
+    /// <summary>SHA-256 of a file without reading it as text, for sources that are not read line by line.</summary>
+    public static SourceFile Describe(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return new SourceFile(path, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+    }
+
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            _hash.AppendData(buffer[..n]);
+            return n;
+        }
+
+        public void DrainTo(long length)
+        {
+            Span<byte> buffer = stackalloc byte[8192];
+            while (inner.Position < length && Read(buffer) > 0)
+            {
+            }
+        }
+
+        public string HexDigest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                _hash.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -28,6 +28,7 @@ public sealed class BpeTokenizer
     private readonly Regex? _addedSplitter;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private int _cacheSize;
 
     /// <summary>Builds a tokenizer and checks that its parts agree.</summary>
     /// <param name="vocab">Byte-level token spelling → id; must hold all 256 single-byte tokens.</param>
@@ -237,7 +238,8 @@ public sealed class BpeTokenizer
     {
         if (_cacheLookup.TryGetValue(word, out var cached)) return cached;
         var ids = MergeWord(word);
-        if (_cache.Count < CacheCapacity) _cacheLookup.TryAdd(word, ids);
+        // ConcurrentDictionary.Count takes every lock, so the size is tracked apart; a race may overshoot by a few.
+        if (_cacheSize < CacheCapacity && _cacheLookup.TryAdd(word, ids)) Interlocked.Increment(ref _cacheSize);
         return ids;
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using R2ec.RecPO;
 
 namespace R2ec.Training.Configuration;
 
@@ -148,15 +149,6 @@ public sealed class RolloutOptions
     }
 }
 
-/// <summary>How rewards are turned into advantages within a group.</summary>
-public enum AdvantageEstimator
-{
-    /// <summary>(R - mean) / (unbiased std + 1e-8).</summary>
-    Gaussian,
-    /// <summary>R_i - mean of the other rewards of the group.</summary>
-    LeaveOneOut,
-}
-
 /// <summary>RecPO reward, advantage and loss settings (paper defaults in the descriptions).</summary>
 public sealed class RecPOOptions
 {
@@ -174,7 +166,7 @@ public sealed class RecPOOptions
 
     /// <summary>Advantage estimator.</summary>
     [Description("Gaussian or LeaveOneOut (paper: Gaussian)")]
-    public AdvantageEstimator Advantage { get; init; } = AdvantageEstimator.Gaussian;
+    public AdvantageKind Advantage { get; init; } = AdvantageKind.Gaussian;
 
     /// <summary>Top trajectories per group that get the item loss.</summary>
     [Description("relabel top-k per group (paper: 1-2)")]

@@ -1,4 +1,5 @@
 using System.Collections;
+using R2ec.RecPO;
 using R2ec.TestSupport;
 using R2ec.Training.Configuration;
 
@@ -30,7 +31,7 @@ public sealed class JobConfigurationTests
 
         Assert.That(JobConfiguration.ToJson(embedded), Is.EqualTo(JobConfiguration.ToJson(committed)));
         Assert.That(embedded.Rollout.GroupSize, Is.EqualTo(4));
-        Assert.That(embedded.RecPO.Advantage, Is.EqualTo(AdvantageEstimator.Gaussian));
+        Assert.That(embedded.RecPO.Advantage, Is.EqualTo(AdvantageKind.Gaussian));
     }
 
     [Test]
@@ -63,7 +64,7 @@ public sealed class JobConfigurationTests
     {
         var options = JobConfiguration.Load(null, ["recpo:advantage=leaveoneout", "ROLLOUT:WORKERS=2"], NoEnvironment);
 
-        Assert.That(options.RecPO.Advantage, Is.EqualTo(AdvantageEstimator.LeaveOneOut));
+        Assert.That(options.RecPO.Advantage, Is.EqualTo(AdvantageKind.LeaveOneOut));
         Assert.That(options.Rollout.Workers, Is.EqualTo(2));
     }
 

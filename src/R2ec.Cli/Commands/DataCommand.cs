@@ -12,9 +12,10 @@ public static class DataCommand
 {
     private static readonly string[] SplitNames = ["auto", "time", "last-out"];
 
-    /// <summary>Builds the command; <paramref name="store"/> is the table format of dataset folders.</summary>
-    public static Command Create(GlobalOptions globals, TextWriter output, IDatasetTableStore store)
+    /// <summary>Builds the command; <paramref name="store"/> is the table format of dataset folders (Parquet by default).</summary>
+    public static Command Create(GlobalOptions globals, TextWriter output, IDatasetTableStore? store = null)
     {
+        store ??= new ParquetDatasetStore();
         var command = new Command("data", "prepare datasets from raw interaction logs, and describe prepared ones");
         command.Subcommands.Add(Prepare(globals, output, store));
         command.Subcommands.Add(Stats(globals, output, store));

@@ -51,6 +51,21 @@ public sealed class DataCommandTests
     }
 
     [Test]
+    public void Time_window_and_k_core_are_applied_and_recorded()
+    {
+        var folder = Path.Combine(_dir, "syn");
+        var prepare = Run("data", "prepare", "--format", "synthetic", "--output", folder, "--since", "2024-03-01", "--until", "2024-10-01", "--kcore", "3", "--window", "5");
+        Assert.That(prepare.Code, Is.Zero, prepare.Err);
+        var manifest = File.ReadAllText(Path.Combine(folder, "manifest.json"));
+        Assert.That(manifest, Does.Contain("\"since\": \"2024-03-01T00:00:00+00:00\"").And.Contain("\"kCore\": 3").And.Contain("\"historyWindow\": 5"));
+        Assert.That(prepare.Out, Does.Match(@"[1-9][0-9,]* outside time window, 0 duplicate, [1-9][0-9,]* k-core"));
+
+        var bad = Run("data", "prepare", "--format", "synthetic", "--output", folder, "--since", "March");
+        Assert.That(bad.Code, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(bad.Err, Does.Contain("--since 'March' is not a date"));
+    }
+
+    [Test]
     public void A_bad_row_exits_2_naming_file_line_and_field_and_skip_bad_rows_counts_it()
     {
         File.WriteAllText(Path.Combine(_dir, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4,1\n1,2,oops,2\n1,2,3,3\n");

@@ -26,6 +26,7 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         Node = node;
         Options = options ?? new ActorSystemOptions();
         Log = (logger ?? Serilog.Core.Logger.None).ForContext("Node", node);
+        Events = new ActorEventStream(e => Log.Error(e, "An actor event subscriber failed"));
         Fabric = fabric ?? new InMemoryFabric();
         Fabric.Attach(this);
         _guardian = new ActorCell(this, null, root, new Props(static () => new Guardian()));
@@ -40,7 +41,7 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     public ActorSystemOptions Options { get; }
 
     /// <summary>Lifecycle events of this node's actors, for tests and monitors.</summary>
-    public ActorEventStream Events { get; } = new();
+    public ActorEventStream Events { get; }
 
     /// <summary>The fabric this node is attached to.</summary>
     public IFabric Fabric { get; }
@@ -186,8 +187,12 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
             case ActorEventKind.Started:
                 Log.Information("Actor {ActorPath} started", e.Path);
                 break;
+            case ActorEventKind.Failed:
+                Log.Warning(e.Exception, "Actor {ActorPath} failed; restart {Attempt} in {BackoffMs} ms", e.Path, e.Attempt,
+                    Math.Round(e.Delay.TotalMilliseconds));
+                break;
             case ActorEventKind.Restarted:
-                Log.Warning(e.Exception, "Actor {ActorPath} restarted (attempt {Attempt}) after a backoff of {BackoffMs} ms", e.Path, e.Attempt,
+                Log.Information(e.Exception, "Actor {ActorPath} restarted (attempt {Attempt}) after a backoff of {BackoffMs} ms", e.Path, e.Attempt,
                     Math.Round(e.Delay.TotalMilliseconds));
                 break;
             case ActorEventKind.Escalated:

@@ -64,12 +64,12 @@ public sealed class InMemoryFabric : IFabric
                 subscribers = _topics.TryGetValue(target.Path, out var list) ? [.. list] : [];
             if (subscribers.Length == 0) Cross(target, envelope); // still refuse what could not cross
             foreach (var subscriber in subscribers) // a copy each, as separate machines would get
-                await DeliverAsync(subscriber, Cross(subscriber, envelope), cancellationToken);
+                await DeliverAsync(subscriber, Cross(subscriber, envelope), cancellationToken).ConfigureAwait(false);
             return true;
         }
         if (envelope.Message is Terminated terminated && envelope.Sender is { } stopped && terminated.Actor == stopped.ToString())
             _remoteWatches.TryRemove((stopped, target), out _);
-        return await DeliverAsync(target, Cross(target, envelope), cancellationToken);
+        return await DeliverAsync(target, Cross(target, envelope), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -132,7 +132,7 @@ public sealed class InMemoryFabric : IFabric
     private async ValueTask<bool> DeliverAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
     {
         if (!_nodes.TryGetValue(target.Node, out var node)) return false;
-        await node.DeliverAsync(target, envelope, cancellationToken);
+        await node.DeliverAsync(target, envelope, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -196,7 +196,7 @@ public sealed class InMemoryFabric : IFabric
 
         private async Task DeliverAsync(Receipt receipt)
         {
-            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Envelope.WithReceipt(receipt), default);
+            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Envelope.WithReceipt(receipt), default).ConfigureAwait(false);
             if (!delivered) receipt.Return();
         }
 

@@ -125,7 +125,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
     {
         try
         {
-            await _mailbox.Writer.WriteAsync(envelope, cancellationToken);
+            await _mailbox.Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
             Ring();
         }
         catch (ChannelClosedException)

@@ -217,14 +217,10 @@ public sealed class BpeTokenizer
 
     private void EncodeSegment(ReadOnlySpan<char> segment, List<int> output)
     {
-        if (Normalization == TextNormalization.Nfc)
+        if (Normalization == TextNormalization.Nfc && UnicodeNfc.MayChange(segment))
         {
-            var text = segment.ToString();
-            if (!text.IsNormalized(NormalizationForm.FormC))
-            {
-                PreTokenizer.Split(text.Normalize(NormalizationForm.FormC), new WordEncoder(this, output));
-                return;
-            }
+            PreTokenizer.Split(UnicodeNfc.Normalize(segment.ToString()), new WordEncoder(this, output));
+            return;
         }
         PreTokenizer.Split(segment, new WordEncoder(this, output));
     }

@@ -17,7 +17,8 @@ public sealed class PreTokenizer
     /// <summary>GPT-2's split regex, the one byte-level pre-tokenizers use when <c>use_regex</c> is true.</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    private readonly Regex[] _stages;
+    // A null stage is Qwen2's pattern, cut by Qwen2Splitter rather than by Regex.
+    private readonly Regex?[] _stages;
 
     /// <summary>A pre-tokenizer with the given split regexes, in order.</summary>
     /// <param name="patterns">.NET regexes, each applied to every piece the previous one left.</param>
@@ -27,9 +28,10 @@ public sealed class PreTokenizer
         Patterns = [.. patterns];
         ByteLevelUseRegex = byteLevelUseRegex;
         var all = byteLevelUseRegex ? [.. Patterns, Gpt2Pattern] : Patterns;
-        _stages = new Regex[all.Count];
+        _stages = new Regex?[all.Count];
         for (var i = 0; i < all.Count; i++)
         {
+            if (all[i] == Qwen2Pattern) continue;
             try
             {
                 _stages[i] = new Regex(all[i], RegexOptions.Compiled | RegexOptions.CultureInvariant);
@@ -70,8 +72,19 @@ public sealed class PreTokenizer
             sink.Word(text);
             return;
         }
+        var regex = _stages[stage];
+        if (regex is null)
+        {
+            for (var i = 0; i < text.Length;)
+            {
+                var length = Qwen2Splitter.MatchLength(text, i);
+                SplitStage(text.Slice(i, length), stage + 1, sink);
+                i += length;
+            }
+            return;
+        }
         var at = 0;
-        foreach (var match in _stages[stage].EnumerateMatches(text))
+        foreach (var match in regex.EnumerateMatches(text))
         {
             if (match.Index > at) SplitStage(text[at..match.Index], stage + 1, sink);
             SplitStage(text.Slice(match.Index, match.Length), stage + 1, sink);

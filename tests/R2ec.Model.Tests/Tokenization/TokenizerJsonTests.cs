@@ -83,6 +83,20 @@ public class TokenizerJsonTests
     }
 
     [Test]
+    public void LoadedQwen2TokenizerTakesR2ecsAnswerTokensAfterItsOwn()
+    {
+        var tokenizer = Parse(Qwen2Layout()).WithAddedTokens([SpecialTokens.ImEnd, SpecialTokens.Answer, SpecialTokens.AnswerEnd]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(tokenizer.SpecialTokenId(SpecialTokens.ImEnd), Is.EqualTo(ImEnd));
+            Assert.That(tokenizer.SpecialTokenId(SpecialTokens.Answer), Is.EqualTo(263));
+            Assert.That(tokenizer.SpecialTokenId(SpecialTokens.AnswerEnd), Is.EqualTo(264));
+            Assert.That(tokenizer.Encode("the<answer>"), Is.EqualTo(new[] { 't', TinyTokenizer.He, 263 }));
+            Assert.That(TokenizerJson.Parse(TokenizerJson.Serialize(tokenizer)).SpecialTokenId(SpecialTokens.AnswerEnd), Is.EqualTo(264));
+        });
+    }
+
+    [Test]
     public void SaveLoadSaveOfATrainedTokenizerIsByteIdentical()
     {
         var trained = BpeTrainer.Train(MovieLensTitles.All, 2048, SpecialTokens.All);

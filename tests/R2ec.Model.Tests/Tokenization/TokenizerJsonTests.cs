@@ -153,6 +153,22 @@ public class TokenizerJsonTests
     }
 
     [Test]
+    public void Gpt2LayoutWithARegexInTheByteLevelStepLoads()
+    {
+        var gpt2 = Qwen2Layout().Replace(
+            Qwen2Layout()[Qwen2Layout().IndexOf("\"pre_tokenizer\"")..Qwen2Layout().IndexOf("\"post_processor\"")],
+            "\"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": true},\n  ");
+        var tokenizer = Parse(gpt2);
+        Assert.Multiple(() =>
+        {
+            Assert.That(tokenizer.PreTokenizer.Patterns, Is.Empty);
+            Assert.That(tokenizer.PreTokenizer.ByteLevelUseRegex, Is.True);
+            Assert.That(tokenizer.Encode("the 12"), Is.EqualTo(new[] { 't', TinyTokenizer.He, ' ', '1', '2' }));
+            Assert.That(TokenizerJson.Parse(TokenizerJson.Serialize(tokenizer)).PreTokenizer.ByteLevelUseRegex, Is.True);
+        });
+    }
+
+    [Test]
     public void InvalidJsonNamesTheSourceAndLine()
     {
         var e = Assert.Throws<FormatException>(() => Parse("{\n  \"model\": [\n"));

@@ -6,7 +6,9 @@ namespace R2ec.Model.Tokenization;
 /// Splits text into the words BPE works on, as tokenizer.json's <c>pre_tokenizer</c> does: each regex in
 /// <see cref="Patterns"/> splits every piece in turn, matches and the text between them both kept as pieces
 /// (HF's "Isolated" behaviour); then, when <see cref="ByteLevelUseRegex"/> is set, GPT-2's regex splits once more.
-/// The byte-level mapping itself always follows.
+/// The byte-level mapping itself always follows. Other patterns run on .NET's regex, which matches UTF-16 code units;
+/// <see cref="Qwen2Pattern"/> is cut by a code-point scanner instead, so characters outside the BMP split as in
+/// Hugging Face.
 /// </summary>
 public sealed class PreTokenizer
 {

@@ -4,7 +4,7 @@ namespace R2ec.Model.Tests.Tokenization;
 
 public class UnicodeNfcTests
 {
-    // Expected forms from Python's unicodedata.normalize('NFC', ...) (Unicode 14.0).
+    // Expected forms from the Unicode reference (Python's unicodedata.normalize("NFC", ...)); the platform ICU must agree.
     [TestCase("Ame\u0301lie", "Am\u00e9lie", TestName = "combining acute composes with its base")]
     [TestCase("\u1e0b\u0323", "\u1e0d\u0307", TestName = "decomposes, reorders dot below first, recomposes")]
     [TestCase("q\u0307\u0323", "q\u0323\u0307", TestName = "reorders marks without a composite")]

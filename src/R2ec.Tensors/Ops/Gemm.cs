@@ -124,7 +124,11 @@ public static unsafe class Gemm
                                     for (var ir = 0; ir < mb; ir += MR)
                                     {
                                         var rows = Math.Min(MR, mb - ir);
-                                        Kernel(kb, pa + (long)ir * kb, bStrip, c + (long)(ic + ir) * ldc + j0 + s * NR, ldc, alpha, rows, cols);
+                                        var cTile = c + (long)(ic + ir) * ldc + j0 + s * NR;
+                                        if (rows == MR && cols == NR)
+                                            Kernel(kb, pa + (long)ir * kb, bStrip, cTile, ldc, alpha);
+                                        else
+                                            EdgeKernel(kb, pa + (long)ir * kb, bStrip, cTile, ldc, alpha, rows, cols);
                                     }
                                 }
                             }
@@ -237,7 +241,7 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kb, float* pa, float* pb, float* c, int ldc, float alpha, int rows, int cols)
+    private static void Kernel(int kb, float* pa, float* pb, float* c, int ldc, float alpha)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -275,32 +279,27 @@ public static unsafe class Gemm
             pb += NR;
         }
         var va = Vector512.Create(alpha);
-        if (rows == MR && cols == NR)
-        {
-            Add(c, va, c00, c01);
-            Add(c + ldc, va, c10, c11);
-            Add(c + 2 * ldc, va, c20, c21);
-            Add(c + 3 * ldc, va, c30, c31);
-            Add(c + 4 * ldc, va, c40, c41);
-            Add(c + 5 * ldc, va, c50, c51);
-            Add(c + 6 * ldc, va, c60, c61);
-            Add(c + 7 * ldc, va, c70, c71);
-            return;
-        }
+        Add(c, va, c00, c01);
+        Add(c + ldc, va, c10, c11);
+        Add(c + 2 * ldc, va, c20, c21);
+        Add(c + 3 * ldc, va, c30, c31);
+        Add(c + 4 * ldc, va, c40, c41);
+        Add(c + 5 * ldc, va, c50, c51);
+        Add(c + 6 * ldc, va, c60, c61);
+        Add(c + 7 * ldc, va, c70, c71);
+    }
+
+    // Edge tiles run the full kernel into a zeroed MR×NR tile, then add its valid part to C.
+    private static void EdgeKernel(int kb, float* pa, float* pb, float* c, int ldc, float alpha, int rows, int cols)
+    {
         var tile = stackalloc float[MR * NR];
-        Vector512.Store(c00, tile); Vector512.Store(c01, tile + 16);
-        Vector512.Store(c10, tile + 32); Vector512.Store(c11, tile + 48);
-        Vector512.Store(c20, tile + 64); Vector512.Store(c21, tile + 80);
-        Vector512.Store(c30, tile + 96); Vector512.Store(c31, tile + 112);
-        Vector512.Store(c40, tile + 128); Vector512.Store(c41, tile + 144);
-        Vector512.Store(c50, tile + 160); Vector512.Store(c51, tile + 176);
-        Vector512.Store(c60, tile + 192); Vector512.Store(c61, tile + 208);
-        Vector512.Store(c70, tile + 224); Vector512.Store(c71, tile + 240);
+        new Span<float>(tile, MR * NR).Clear();
+        Kernel(kb, pa, pb, tile, NR, alpha);
         for (var r = 0; r < rows; r++)
         {
             var row = c + (long)r * ldc;
             for (var j = 0; j < cols; j++)
-                row[j] = MathF.FusedMultiplyAdd(alpha, tile[r * NR + j], row[j]);
+                row[j] += tile[r * NR + j];
         }
     }
 

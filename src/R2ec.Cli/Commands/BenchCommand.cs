@@ -60,28 +60,35 @@ internal static class EngineBench
         output.WriteLine($"params {parameters / 1e6:F2}M threads {Engine.Threads}");
         if (only is null or "gemm")
         {
-            var t = Measure(Gemm1024(), seconds, warm: 2);
-            output.WriteLine($"gemm_gflops {2.0 * 1024 * 1024 * 1024 / t / 1e9:F0}  (1024x1024x1024 sgemm)");
+            var (t, cpu) = Measure(Gemm1024(), seconds, warm: 2);
+            output.WriteLine($"gemm_gflops {2.0 * 1024 * 1024 * 1024 / t / 1e9:F0}  (1024x1024x1024 sgemm; {2.0 * 1024 * 1024 * 1024 / cpu / 1e9:F0} per CPU-second)");
+            if (OpenBlasGemm1024() is { } blas)
+            {
+                var (tb, cpub) = Measure(blas, seconds, warm: 2);
+                output.WriteLine($"openblas_gemm_gflops {2.0 * 1024 * 1024 * 1024 / tb / 1e9:F0}  (cblas_sgemm of libopenblas.so.0, same process; {2.0 * 1024 * 1024 * 1024 / cpub / 1e9:F0} per CPU-second)");
+            }
         }
         var items = ItemTable();
         if (only is null or "train")
         {
-            var t = Measure(TrainStep(model, items), seconds, warm: 2);
+            var (t, cpu) = Measure(TrainStep(model, items), seconds, warm: 2);
             var flops = 6.0 * parameters * Batch * (Seq - 1);
-            output.WriteLine($"train_step_ms {t * 1e3:F1}  (~{flops / t / 1e9:F0} GFLOP/s by 6N rule)");
+            output.WriteLine($"train_step_ms {t * 1e3:F1}  (~{flops / t / 1e9:F0} GFLOP/s by 6N rule; {cpu * 1e3:F0} CPU-ms)");
         }
         if (only is null or "gen")
         {
-            var t = Measure(Generate(model, items), seconds + 1, warm: 1);
-            output.WriteLine($"gen_tokens_per_s {GenBatch * GenNew / t:F0}  (batch {GenBatch}, prompt {GenPrompt}, new {GenNew}, incl. prefill)");
+            var (t, cpu) = Measure(Generate(model, items), seconds + 1, warm: 1);
+            output.WriteLine($"gen_tokens_per_s {GenBatch * GenNew / t:F0}  (batch {GenBatch}, prompt {GenPrompt}, new {GenNew}, incl. prefill; {GenBatch * GenNew / cpu:F0} per CPU-second)");
         }
     }
 
-    // Mean seconds per call over at least `seconds` after `warm` unmeasured calls, as torch_ref.py's bench().
-    private static double Measure(Action step, double seconds, int warm)
+    // Mean wall seconds per call over at least `seconds` after `warm` unmeasured calls, as torch_ref.py's bench(),
+    // and the process CPU seconds per call: on a shared machine the second shows what other load hides in the first.
+    private static (double Wall, double Cpu) Measure(Action step, double seconds, int warm)
     {
         for (var i = 0; i < warm; i++)
             step();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var n = 0;
         while (sw.Elapsed.TotalSeconds < seconds)
@@ -89,22 +96,40 @@ internal static class EngineBench
             step();
             n++;
         }
-        return sw.Elapsed.TotalSeconds / n;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        return (sw.Elapsed.TotalSeconds / n, cpu / n);
     }
+
+    private const int GemmSize = 1024;
 
     private static Action Gemm1024()
     {
-        const int n = 1024;
+        var (a, b, c) = GemmOperands();
+        return () => Gemm.Multiply(false, false, GemmSize, GemmSize, GemmSize, 1f, a.Span, GemmSize, b.Span, GemmSize, 0f, c.Span, GemmSize);
+    }
+
+    // The peer's sgemm on the same operands and thread count, when libopenblas.so.0 is installed.
+    private static Action? OpenBlasGemm1024()
+    {
+        if (!OpenBlas.IsAvailable)
+            return null;
+        OpenBlas.SetThreads(Engine.Threads);
+        var (a, b, c) = GemmOperands();
+        return () => OpenBlas.Multiply(false, false, GemmSize, GemmSize, GemmSize, 1f, a.Span, GemmSize, b.Span, GemmSize, 0f, c.Span, GemmSize);
+    }
+
+    private static (Tensor A, Tensor B, Tensor C) GemmOperands()
+    {
+        const int count = GemmSize * GemmSize;
         var rng = new KeyedRandom(1);
-        var a = Tensor.Pooled(false, n, n);
-        var b = Tensor.Pooled(false, n, n);
-        var c = Tensor.Pooled(false, n, n);
-        for (var i = 0; i < n * n; i++)
+        var a = Tensor.Pooled(false, GemmSize, GemmSize);
+        var b = Tensor.Pooled(false, GemmSize, GemmSize);
+        for (var i = 0; i < count; i++)
         {
             a.Span[i] = (float)rng.Normal((ulong)i);
-            b.Span[i] = (float)rng.Normal((ulong)(i + n * n));
+            b.Span[i] = (float)rng.Normal((ulong)(i + count));
         }
-        return () => Gemm.Multiply(false, false, n, n, n, 1f, a.Span, n, b.Span, n, 0f, c.Span, n);
+        return (a, b, Tensor.Pooled(false, GemmSize, GemmSize));
     }
 
     private static Variable ItemTable()

@@ -423,7 +423,7 @@ public static unsafe class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static float Dot(float* x, float* y, int k)
     {
         var s = Vector512<float>.Zero;
@@ -436,6 +436,8 @@ public static unsafe class Gemm
         return sum;
     }
 
+    // Fully optimised from the first call: decoding calls it in bursts that tiered compilation would run unoptimised.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4(float* a, int lda, float* bj, int k, out float d0, out float d1, out float d2, out float d3)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;

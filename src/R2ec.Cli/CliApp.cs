@@ -23,6 +23,7 @@ public static class CliApp
         globals.AddTo(root);
         root.Subcommands.Add(InfoCommand.Create(globals, output));
         root.Subcommands.Add(DataCommand.Create(globals, output));
+        root.Subcommands.Add(BenchCommand.Create(globals, output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

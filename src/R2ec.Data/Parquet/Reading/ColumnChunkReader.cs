@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 using R2ec.Data.Parquet.Compression;
 using R2ec.Data.Parquet.Encodings;
 using R2ec.Data.Parquet.Format;
@@ -22,7 +20,7 @@ internal sealed class LeafChunk(ParquetLeaf leaf, ValueBuffer values)
 /// <summary>Reads a column chunk's pages from the file and decodes them into a <see cref="LeafChunk"/>.</summary>
 internal static class ColumnChunkReader
 {
-    public static LeafChunk Read(SafeFileHandle file, long dataEnd, string fileName, RowGroup group, int groupIndex,
+    public static LeafChunk Read(ByteSource file, long dataEnd, string fileName, RowGroup group, int groupIndex,
         ParquetLeaf leaf, ParquetReadOptions options)
     {
         var what = $"'{fileName}' row group {groupIndex} column '{leaf.Path}'";
@@ -51,17 +49,11 @@ internal static class ColumnChunkReader
         if (length > Array.MaxLength)
             throw new ParquetException($"{what}: column chunk of {length} bytes is larger than one .NET array");
         var bytes = new byte[length];
-        var read = 0;
-        while (read < bytes.Length)
-        {
-            var n = RandomAccess.Read(file, bytes.AsSpan(read), start + read);
-            if (n <= 0) throw new ParquetException($"{what}: file ends inside the column chunk");
-            read += n;
-        }
+        file.ReadExactly(start, bytes, fileName);
 
         var values = new ValueBuffer(leaf.PhysicalType, leaf.Field.TypeLength, options.MaxColumnChunkBytes, leaf.Path);
         var result = new LeafChunk(leaf, values);
-        var levels = new LevelSink(leaf);
+        var levels = new LevelSink(leaf, leaf.MaxRepetitionLevel == 0 ? group.NumRows : options.MaxColumnChunkValues, options.MaxColumnChunkValues);
         DictionaryValues? dictionary = null;
         var pos = 0;
         var pageIndex = 0;
@@ -187,7 +179,7 @@ internal static class ColumnChunkReader
     }
 
     /// <summary>Collects the levels of all pages of a chunk as bytes and counts the values they say are present.</summary>
-    private sealed class LevelSink(ParquetLeaf leaf)
+    private sealed class LevelSink(ParquetLeaf leaf, long maxEntries, long limit)
     {
         public ParquetLeaf Leaf { get; } = leaf;
         public int Count { get; private set; }
@@ -196,8 +188,10 @@ internal static class ColumnChunkReader
 
         public int Append(int[]? rep, int[]? def, int n, string what)
         {
-            if ((long)Count + n > Array.MaxLength)
-                throw new ParquetException($"{what}: more than {Array.MaxLength} values in one column chunk");
+            if ((long)Count + n > maxEntries)
+                throw new ParquetException(maxEntries == limit
+                    ? $"{what}: column chunk holds more than {limit} values (ParquetReadOptions.MaxColumnChunkValues)"
+                    : $"{what}: pages hold more values than the row group's {maxEntries} rows");
             var present = n;
             if (rep is not null)
             {

@@ -1,0 +1,100 @@
+using R2ec.Data.Parquet;
+using R2ec.TestSupport;
+
+namespace R2ec.Data.Tests.Parquet;
+
+/// <summary>Corrupted and truncated files fail with <see cref="ParquetException"/>: no other exception, no hang, bounded memory.</summary>
+public sealed class RobustnessTests
+{
+    private static List<(string Name, byte[] Data)> Seeds()
+    {
+        // The small conformance files (the large ones take the time without adding layouts), plus one of ours.
+        var seeds = Directory.GetFiles(RepoPaths.SharedFile("parquet-testing"), "*.parquet")
+            .Where(f => new FileInfo(f).Length <= 64 << 10).Order()
+            .Select(f => (Path.GetFileName(f), File.ReadAllBytes(f))).ToList();
+        var path = Path.Combine(Path.GetTempPath(), $"r2ec-sweep-{Guid.NewGuid():N}.parquet");
+        var specs = new[]
+        {
+            new ParquetColumnSpec("id", ParquetValueType.Int64),
+            new ParquetColumnSpec("title", ParquetValueType.String, Nullable: true),
+            new ParquetColumnSpec("history", ParquetValueType.Int32, IsList: true, ElementNullable: true),
+            new ParquetColumnSpec("at", ParquetValueType.Timestamp, Nullable: true),
+        };
+        ParquetFileWriter.Write(path, TestTables.Random(200, 11, specs, distinct: 20), new ParquetWriteOptions { MaxRowGroupRows = 80, PageTargetBytes = 512 });
+        seeds.Add(("r2ec-writer.parquet", File.ReadAllBytes(path)));
+        File.Delete(path);
+        return seeds;
+    }
+
+    [Test]
+    public void Twenty_thousand_seeded_mutations_only_ever_raise_ParquetException()
+    {
+        var seeds = Seeds();
+        Assert.That(seeds, Has.Count.GreaterThan(40));
+        var result = ParquetMutationSweep.Run(seeds, mutations: 20_000, seed: 20260522);
+        Assert.That(result.Crashes, Is.EqualTo(0), string.Join("\n", result.CrashSamples));
+        Assert.That(result.Backstopped, Is.EqualTo(0), string.Join("\n", result.BackstopSamples));
+        Assert.That(result.Rejected, Is.GreaterThan(result.Mutations / 2), "most mutations must be noticed");
+        Assert.That(result.Rejected + result.Accepted, Is.EqualTo(result.Mutations));
+        // Bounds, not speed: a hang would show as seconds, a forged length as hundreds of megabytes.
+        Assert.That(result.SlowestMilliseconds, Is.LessThan(5_000), result.SlowestCase);
+        Assert.That(result.MostAllocatedBytes, Is.LessThan(256L << 20));
+    }
+
+    [Test]
+    public void Every_truncation_of_a_file_is_rejected()
+    {
+        foreach (var (name, data) in Seeds().Where(s => s.Name is "alltypes_plain.snappy.parquet" or "r2ec-writer.parquet"))
+        {
+            for (var length = 0; length < data.Length; length++)
+            {
+                var cut = data[..length];
+                Assert.Throws<ParquetException>(() => ParquetMutationSweep.ReadEverything(cut, name, ParquetMutationSweep.Limits),
+                    $"{name} cut to {length} bytes");
+            }
+        }
+    }
+
+    [Test]
+    public void Forged_page_size_is_refused_before_allocating()
+    {
+        var e = Assert.Throws<ParquetException>(() =>
+        {
+            using var reader = ParquetFileReader.Open(RepoPaths.SharedFile("parquet-testing", "large_string_map.brotli.parquet"));
+            reader.ReadRows().ToList();
+        });
+        Assert.That(e!.Message, Does.Contain("1073741828 bytes").And.Contain("MaxPageBytes"));
+    }
+
+    [Test]
+    public void Unsupported_codec_names_the_codec_and_column()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"r2ec-lzo-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            var spec = new ParquetColumnSpec("x", ParquetValueType.Int32);
+            ParquetFileWriter.Write(path, new ParquetTable([new(spec, new[] { 1, 2, 3 })]), new ParquetWriteOptions { Compression = ParquetCompression.Uncompressed });
+            // Rewrite the codec field of the column metadata (thrift field 4, i32 zigzag 0) to LZO (3 → zigzag 6).
+            var bytes = File.ReadAllBytes(path);
+            var footerLength = BitConverter.ToInt32(bytes, bytes.Length - 8);
+            var footerStart = bytes.Length - 8 - footerLength;
+            var replaced = false;
+            for (var i = footerStart; i < bytes.Length - 9 && !replaced; i++)
+            {
+                // codec follows path_in_schema ("x"): list header 0x19 0x18, length 1, 'x', then field header 0x15, value 0x00.
+                if (bytes[i] == (byte)'x' && bytes[i + 1] == 0x15 && bytes[i + 2] == 0x00)
+                {
+                    bytes[i + 2] = 0x06;
+                    replaced = true;
+                }
+            }
+            Assert.That(replaced, Is.True, "found the codec field");
+            var e = Assert.Throws<ParquetException>(() => ParquetMutationSweep.ReadEverything(bytes, "lzo.parquet", ParquetReadOptions.Default));
+            Assert.That(e!.Message, Does.Contain("LZO").And.Contain("column 'x'").And.Contain("not supported"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

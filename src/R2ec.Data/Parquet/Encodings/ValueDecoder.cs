@@ -102,6 +102,7 @@ internal static class ValueDecoder
                 for (var i = 0; i < count; i++) into.Doubles[first + i] = dict.Doubles[indices[i]];
                 break;
             default:
+                into.SharesDictionary = true;
                 for (var i = 0; i < count; i++)
                 {
                     into.Starts[first + i] = dictionary.HeapBase + dict.Starts[indices[i]];

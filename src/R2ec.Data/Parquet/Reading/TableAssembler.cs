@@ -57,11 +57,14 @@ internal static class TableAssembler
         where T : struct
     {
         var get = ValueConverter.Getter<T>(chunk.Leaf, chunk.Values, what);
+        var direct = ValueConverter.Direct<T>(chunk.Leaf, chunk.Values);
         if (!spec.IsList)
         {
             CheckFlat(chunk, rows, what);
             if (!spec.Nullable)
             {
+                if (direct is not null)
+                    return direct.AsSpan(0, rows).ToArray();
                 var data = new T[rows];
                 for (var i = 0; i < rows; i++) data[i] = get(i);
                 return data;
@@ -74,7 +77,7 @@ internal static class TableAssembler
         }
         return spec.ElementNullable
             ? BuildLists<T?>(spec, repeated, chunk, rows, what, i => get(i))
-            : BuildLists(spec, repeated, chunk, rows, what, get);
+            : BuildLists(spec, repeated, chunk, rows, what, get, direct);
     }
 
     private static Array BuildRef<T>(ParquetColumnSpec spec, ParquetField repeated, LeafChunk chunk, int rows, string what)
@@ -100,7 +103,7 @@ internal static class TableAssembler
     }
 
     private static Array BuildLists<TE>(ParquetColumnSpec spec, ParquetField repeated, LeafChunk chunk, int rows,
-        string what, Func<int, TE> get)
+        string what, Func<int, TE> get, TE[]? direct = null)
     {
         // Definition levels at which the list itself is present and at which it has at least one element.
         var listDefined = 0;
@@ -144,6 +147,15 @@ internal static class TableAssembler
             }
             var list = new TE[counts[r]];
             if (counts[r] == 0) entry++;
+            // Common case: a list of present values of a type stored as is, copied in one go.
+            if (direct is not null && (chunk.Def is null || chunk.Def.AsSpan(entry, list.Length).IndexOfAnyExcept((byte)max) < 0))
+            {
+                direct.AsSpan(v, list.Length).CopyTo(list);
+                v += list.Length;
+                entry += list.Length;
+                result[r] = list;
+                continue;
+            }
             for (var k = 0; k < list.Length; k++, entry++)
             {
                 if (chunk.DefAt(entry) == max)

@@ -65,7 +65,7 @@ internal static class ValueConverter
             ParquetValueType.Float => (Func<int, float>)(i => v.Floats[i]),
             ParquetValueType.Double => (Func<int, double>)(i => v.Doubles[i]),
             ParquetValueType.Int96 => (Func<int, ParquetInt96>)(i => ParquetInt96.FromBytes(v.GetBytes(i))),
-            ParquetValueType.String => StringGetter(v),
+            ParquetValueType.String => StringGetter(v, v.SharesDictionary),
             ParquetValueType.Float16 => (Func<int, Half>)(i => BinaryPrimitives.ReadHalfLittleEndian(v.GetBytes(i))),
             ParquetValueType.Decimal => leaf.PhysicalType switch
             {
@@ -77,6 +77,17 @@ internal static class ValueConverter
         };
         return f as Func<int, T> ?? throw new ParquetException($"{what} reads as {type}, not {typeof(T).Name}");
     }
+
+    /// <summary>The physical array itself when values need no conversion (INT32 as int, INT64 as long, FLOAT, DOUBLE, BOOLEAN).</summary>
+    public static T[]? Direct<T>(ParquetLeaf leaf, ValueBuffer v) => ValueType(leaf) switch
+    {
+        ParquetValueType.Int32 => v.Ints as T[],
+        ParquetValueType.Int64 => v.Longs as T[],
+        ParquetValueType.Float => v.Floats as T[],
+        ParquetValueType.Double => v.Doubles as T[],
+        ParquetValueType.Boolean => v.Bools as T[],
+        _ => null,
+    };
 
     /// <summary>A boxing getter for the generic record reader.</summary>
     public static Func<int, object> BoxedGetter(ParquetLeaf leaf, ValueBuffer v, string c) => ValueType(leaf) switch
@@ -99,8 +110,10 @@ internal static class ValueConverter
 
     private static Func<int, object> Box<T>(Func<int, T> f) where T : notnull => i => f(i);
 
-    private static Func<int, string> StringGetter(ValueBuffer v)
+    private static Func<int, string> StringGetter(ValueBuffer v, bool cached)
     {
+        if (!cached)
+            return i => Encoding.UTF8.GetString(v.GetBytes(i));
         // Dictionary-encoded values share their bytes; decode each distinct (start, length) once.
         var cache = new Dictionary<long, string>();
         return i =>

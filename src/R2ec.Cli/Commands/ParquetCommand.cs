@@ -121,6 +121,7 @@ public static class ParquetCommand
             case float or double or Half: json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
             case DateTime t: json.WriteStringValue(t.ToString("O", CultureInfo.InvariantCulture)); break;
             case DateOnly d: json.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+            case TimeOnly t: json.WriteStringValue(t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)); break;
             case ParquetInt96 t: json.WriteStringValue(t.ToString()); break;
             case byte[] bytes: json.WriteBase64StringValue(bytes); break;
             case Dictionary<string, object?> record:

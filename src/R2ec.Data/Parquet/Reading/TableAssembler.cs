@@ -49,6 +49,7 @@ internal static class TableAssembler
             ParquetValueType.Float16 => Build<Half>(spec, repeated, chunk, rows, what),
             ParquetValueType.UInt32 => Build<uint>(spec, repeated, chunk, rows, what),
             ParquetValueType.UInt64 => Build<ulong>(spec, repeated, chunk, rows, what),
+            ParquetValueType.Time => Build<TimeOnly>(spec, repeated, chunk, rows, what),
             ParquetValueType.String => BuildRef<string>(spec, repeated, chunk, rows, what),
             _ => BuildRef<byte[]>(spec, repeated, chunk, rows, what),
         };

@@ -18,6 +18,7 @@ internal static class ValueConverter
             PhysicalType.Int32 => lt.Kind switch
             {
                 LogicalKind.Date => ParquetValueType.Date,
+                LogicalKind.Time => ParquetValueType.Time,
                 LogicalKind.Decimal => ParquetValueType.Decimal,
                 LogicalKind.Integer when !lt.IsSigned && lt.BitWidth == 32 => ParquetValueType.UInt32,
                 _ => ParquetValueType.Int32,
@@ -25,6 +26,7 @@ internal static class ValueConverter
             PhysicalType.Int64 => lt.Kind switch
             {
                 LogicalKind.Timestamp => ParquetValueType.Timestamp,
+                LogicalKind.Time => ParquetValueType.Time,
                 LogicalKind.Decimal => ParquetValueType.Decimal,
                 LogicalKind.Integer when !lt.IsSigned => ParquetValueType.UInt64,
                 _ => ParquetValueType.Int64,
@@ -62,6 +64,9 @@ internal static class ValueConverter
             ParquetValueType.Int64 => (Func<int, long>)(i => v.Longs[i]),
             ParquetValueType.UInt64 => (Func<int, ulong>)(i => unchecked((ulong)v.Longs[i])),
             ParquetValueType.Timestamp => (Func<int, DateTime>)(i => ToTimestamp(v.Longs[i], lt, what)),
+            ParquetValueType.Time => leaf.PhysicalType == PhysicalType.Int32
+                ? (Func<int, TimeOnly>)(i => ToTime(v.Ints[i], lt, what))
+                : (Func<int, TimeOnly>)(i => ToTime(v.Longs[i], lt, what)),
             ParquetValueType.Float => (Func<int, float>)(i => v.Floats[i]),
             ParquetValueType.Double => (Func<int, double>)(i => v.Doubles[i]),
             ParquetValueType.Int96 => (Func<int, ParquetInt96>)(i => ParquetInt96.FromBytes(v.GetBytes(i))),
@@ -99,6 +104,7 @@ internal static class ValueConverter
         ParquetValueType.Int64 => Box(Getter<long>(leaf, v, c)),
         ParquetValueType.UInt64 => Box(Getter<ulong>(leaf, v, c)),
         ParquetValueType.Timestamp => Box(Getter<DateTime>(leaf, v, c)),
+        ParquetValueType.Time => Box(Getter<TimeOnly>(leaf, v, c)),
         ParquetValueType.Float => Box(Getter<float>(leaf, v, c)),
         ParquetValueType.Double => Box(Getter<double>(leaf, v, c)),
         ParquetValueType.Int96 => Box(Getter<ParquetInt96>(leaf, v, c)),
@@ -134,6 +140,19 @@ internal static class ValueConverter
         if (d < DateOnly.MinValue.DayNumber || d > DateOnly.MaxValue.DayNumber)
             throw new ParquetException($"{what}: DATE {days} lies outside the supported range");
         return DateOnly.FromDayNumber((int)d);
+    }
+
+    private static TimeOnly ToTime(long value, LogicalType lt, string what)
+    {
+        var ticks = lt.Unit switch
+        {
+            TimeUnit.Millis => (Int128)value * 10_000,
+            TimeUnit.Micros => (Int128)value * 10,
+            _ => value / 100,
+        };
+        if (value < 0 || ticks >= TimeSpan.TicksPerDay)
+            throw new ParquetException($"{what}: TIME {value} ({lt.Unit}) is not a time of day");
+        return new TimeOnly((long)ticks);
     }
 
     public static DateTime ToTimestamp(long value, LogicalType lt, string what)

@@ -196,27 +196,24 @@ internal static class ColumnChunkReader
             if (rep is not null)
             {
                 Grow(ref _rep, Count + n);
-                for (var i = 0; i < n; i++)
-                {
-                    if ((uint)rep[i] > (uint)Leaf.MaxRepetitionLevel)
-                        throw new ParquetException($"{what}: repetition level {rep[i]} exceeds the maximum {Leaf.MaxRepetitionLevel}");
-                    _rep[Count + i] = (byte)rep[i];
-                }
+                var bad = rep.AsSpan(0, n).IndexOfAnyExceptInRange(0, Leaf.MaxRepetitionLevel);
+                if (bad >= 0)
+                    throw new ParquetException($"{what}: repetition level {rep[bad]} exceeds the maximum {Leaf.MaxRepetitionLevel}");
+                var dst = _rep.AsSpan(Count, n);
+                for (var i = 0; i < n; i++) dst[i] = (byte)rep[i];
                 if (Count == 0 && n > 0 && rep[0] != 0)
                     throw new ParquetException($"{what}: column chunk does not start a new row (repetition level {rep[0]})");
             }
             if (def is not null)
             {
                 Grow(ref _def, Count + n);
-                present = 0;
                 var max = Leaf.MaxDefinitionLevel;
-                for (var i = 0; i < n; i++)
-                {
-                    if ((uint)def[i] > (uint)max)
-                        throw new ParquetException($"{what}: definition level {def[i]} exceeds the maximum {max}");
-                    _def[Count + i] = (byte)def[i];
-                    if (def[i] == max) present++;
-                }
+                var bad = def.AsSpan(0, n).IndexOfAnyExceptInRange(0, max);
+                if (bad >= 0)
+                    throw new ParquetException($"{what}: definition level {def[bad]} exceeds the maximum {max}");
+                var dst = _def.AsSpan(Count, n);
+                for (var i = 0; i < n; i++) dst[i] = (byte)def[i];
+                present = def.AsSpan(0, n).Count(max);
             }
             Count += n;
             return present;

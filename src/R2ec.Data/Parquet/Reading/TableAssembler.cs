@@ -115,10 +115,12 @@ internal static class TableAssembler
         var counts = new int[rows];
         var isNull = new bool[rows];
         var row = -1;
+        var defs = chunk.Def;
+        var reps = chunk.Rep;
         for (var e = 0; e < chunk.Count; e++)
         {
-            var def = chunk.DefAt(e);
-            if (chunk.RepAt(e) == 0)
+            var def = defs is null ? max : defs[e];
+            if (reps is null || reps[e] == 0)
             {
                 if (++row >= rows)
                     throw new ParquetException($"{what}: column holds more than the row group's {rows} rows");

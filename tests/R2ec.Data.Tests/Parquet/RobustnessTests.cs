@@ -97,4 +97,21 @@ public sealed class RobustnessTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void Encrypted_footer_is_named_as_the_unsupported_feature()
+    {
+        var bytes = File.ReadAllBytes(RepoPaths.SharedFile("parquet-testing", "alltypes_plain.parquet"));
+        "PARE"u8.CopyTo(bytes.AsSpan(bytes.Length - 4));
+        var e = Assert.Throws<ParquetException>(() => ParquetFileReader.Open(bytes, "secret.parquet"));
+        Assert.That(e!.Message, Does.Contain("secret.parquet").And.Contain("encrypt").And.Contain("not supported"));
+    }
+
+    [Test]
+    public void Unknown_column_in_a_projection_lists_the_columns()
+    {
+        using var reader = ParquetFileReader.Open(RepoPaths.SharedFile("parquet-testing", "alltypes_plain.parquet"));
+        var e = Assert.Throws<ParquetException>(() => reader.ReadTable(["nope"]));
+        Assert.That(e!.Message, Does.Contain("no column 'nope'").And.Contain("bool_col"));
+    }
 }

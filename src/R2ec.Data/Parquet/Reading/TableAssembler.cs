@@ -16,7 +16,8 @@ internal static class TableAssembler
                 ? (new ParquetColumnSpec(field.Name, type, false, true, false), field, field.Leaf!)
                 : (new ParquetColumnSpec(field.Name, type, field.Repetition == Repetition.Optional), field, field.Leaf!);
         }
-        if (field.Repetition == Repetition.Repeated || field.Children.Count != 1)
+        // Only LIST-annotated groups are lists; an unannotated group is a struct, as other readers see it too.
+        if (field.Logical.Kind != LogicalKind.List || field.Repetition == Repetition.Repeated || field.Children.Count != 1)
             return null;
         var r = field.Children[0];
         if (r.Repetition != Repetition.Repeated)

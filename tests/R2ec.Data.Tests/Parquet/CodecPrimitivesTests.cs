@@ -73,6 +73,20 @@ public sealed class CodecPrimitivesTests
     }
 
     [Test]
+    public void Level_encodings_match_the_examples_of_the_format_spec()
+    {
+        // Values 0..7 at bit width 3: the hybrid's bit-packed run (LSB first) and the deprecated BIT_PACKED (MSB first).
+        var decoded = new int[8];
+        RleHybridDecoder.Decode([0b11, 0b10001000, 0b11000110, 0b11111010], 3, decoded, "test");
+        Assert.That(decoded, Is.EqualTo(Enumerable.Range(0, 8).ToArray()));
+        RleHybridDecoder.DecodeBitPackedMsb([0b00000101, 0b00111001, 0b01110111], 3, decoded, "test");
+        Assert.That(decoded, Is.EqualTo(Enumerable.Range(0, 8).ToArray()));
+        var encoded = new ArrayBufferWriter<byte>();
+        RleHybridEncoder.Encode(Enumerable.Range(0, 8).ToArray(), 3, encoded);
+        Assert.That(encoded.WrittenSpan.ToArray(), Is.EqualTo(new byte[] { 0b11, 0b10001000, 0b11000110, 0b11111010 }));
+    }
+
+    [Test]
     public void Crc32_matches_the_standard_check_value()
     {
         Assert.That(Crc32.Compute("123456789"u8), Is.EqualTo(0xCBF43926u));

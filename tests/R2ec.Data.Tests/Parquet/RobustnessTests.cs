@@ -114,4 +114,23 @@ public sealed class RobustnessTests
         var e = Assert.Throws<ParquetException>(() => reader.ReadTable(["nope"]));
         Assert.That(e!.Message, Does.Contain("no column 'nope'").And.Contain("bool_col"));
     }
+
+    [Test]
+    public void Invalid_utf8_in_a_string_column_is_an_error_not_replacement_characters()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"r2ec-utf8-{Guid.NewGuid():N}.parquet");
+        var spec = new ParquetColumnSpec("title", ParquetValueType.String);
+        ParquetFileWriter.Write(path, new ParquetTable([new(spec, new[] { "hello-unique-marker" })]),
+            new ParquetWriteOptions { Compression = ParquetCompression.Uncompressed, Dictionary = false, Statistics = false });
+        var bytes = File.ReadAllBytes(path);
+        File.Delete(path);
+        var at = bytes.AsSpan().IndexOf("hello-unique-marker"u8);
+        Assert.That(at, Is.GreaterThan(0));
+        bytes[at] = 0xFF;
+        var e = Assert.Throws<ParquetException>(() =>
+            ParquetMutationSweep.ReadEverything(bytes, "utf8.parquet", new ParquetReadOptions { VerifyChecksums = false }));
+        Assert.That(e!.Message, Does.Contain("column 'title'").And.Contain("not valid UTF-8"));
+        Assert.Throws<ParquetException>(() => ParquetMutationSweep.ReadEverything(bytes, "utf8.parquet", ParquetReadOptions.Default),
+            "with checksums verified the page CRC catches it first");
+    }
 }

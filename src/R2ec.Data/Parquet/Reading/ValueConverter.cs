@@ -70,7 +70,7 @@ internal static class ValueConverter
             ParquetValueType.Float => (Func<int, float>)(i => v.Floats[i]),
             ParquetValueType.Double => (Func<int, double>)(i => v.Doubles[i]),
             ParquetValueType.Int96 => (Func<int, ParquetInt96>)(i => ParquetInt96.FromBytes(v.GetBytes(i))),
-            ParquetValueType.String => StringGetter(v, v.SharesDictionary),
+            ParquetValueType.String => StringGetter(v, v.SharesDictionary, what),
             ParquetValueType.Float16 => (Func<int, Half>)(i => BinaryPrimitives.ReadHalfLittleEndian(v.GetBytes(i))),
             ParquetValueType.Decimal => leaf.PhysicalType switch
             {
@@ -116,10 +116,25 @@ internal static class ValueConverter
 
     private static Func<int, object> Box<T>(Func<int, T> f) where T : notnull => i => f(i);
 
-    private static Func<int, string> StringGetter(ValueBuffer v, bool cached)
+    // Strict: invalid UTF-8 in a STRING column is corrupt data, not text to patch with replacement characters.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static string Decode(ReadOnlySpan<byte> bytes, string what)
+    {
+        try
+        {
+            return Utf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ParquetException($"{what}: STRING value is not valid UTF-8");
+        }
+    }
+
+    private static Func<int, string> StringGetter(ValueBuffer v, bool cached, string what)
     {
         if (!cached)
-            return i => Encoding.UTF8.GetString(v.GetBytes(i));
+            return i => Decode(v.GetBytes(i), what);
         // Dictionary-encoded values share their bytes; decode each distinct (start, length) once.
         var cache = new Dictionary<long, string>();
         return i =>
@@ -127,7 +142,7 @@ internal static class ValueConverter
             var key = ((long)v.Starts[i] << 32) | (uint)v.Lengths[i];
             if (v.Lengths[i] > 64 || !cache.TryGetValue(key, out var s))
             {
-                s = Encoding.UTF8.GetString(v.GetBytes(i));
+                s = Decode(v.GetBytes(i), what);
                 if (v.Lengths[i] <= 64 && cache.Count < 1 << 16) cache[key] = s;
             }
             return s;

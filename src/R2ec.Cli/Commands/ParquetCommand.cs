@@ -35,7 +35,7 @@ public static class ParquetCommand
         {
             return action();
         }
-        catch (ParquetException e)
+        catch (Exception e) when (e is ParquetException or IOException or UnauthorizedAccessException)
         {
             parse.InvocationConfiguration.Error.WriteLine($"r2ec: {e.Message}");
             return CliApp.ExitUsage;

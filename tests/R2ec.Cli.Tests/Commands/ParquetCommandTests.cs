@@ -64,6 +64,15 @@ public sealed class ParquetCommandTests
     }
 
     [Test]
+    public void Missing_file_or_folder_exits_2()
+    {
+        Assert.That(Run("parquet", "schema", "/no/such/file.parquet").Code, Is.EqualTo(CliApp.ExitUsage));
+        var (code, _, error) = Run("parquet", "fuzz", "--dir", "/no/such/folder", "--mutations", "1");
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(error, Does.Contain("/no/such/folder"));
+    }
+
+    [Test]
     public void Fuzz_reports_no_crashes_for_a_short_sweep()
     {
         var (code, output, _) = Run("parquet", "fuzz", "--dir", RepoPaths.SharedFile("parquet-testing"), "--mutations", "300", "--max-size", "20000");

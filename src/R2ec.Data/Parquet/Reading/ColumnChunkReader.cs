@@ -91,6 +91,8 @@ internal static class ColumnChunkReader
             pageIndex++;
         }
         levels.CopyTo(result);
+        if (result.Count != meta.NumValues)
+            throw new ParquetException($"{what}: pages hold {result.Count} values but the column metadata says {meta.NumValues}");
         CheckRowCount(result, group.NumRows, what);
         return result;
     }

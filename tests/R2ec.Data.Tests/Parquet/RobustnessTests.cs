@@ -1,4 +1,6 @@
 using R2ec.Data.Parquet;
+using R2ec.Data.Parquet.Compression;
+using R2ec.Data.Parquet.Encodings;
 using R2ec.TestSupport;
 
 namespace R2ec.Data.Tests.Parquet;
@@ -132,5 +134,44 @@ public sealed class RobustnessTests
         Assert.That(e!.Message, Does.Contain("column 'title'").And.Contain("not valid UTF-8"));
         Assert.Throws<ParquetException>(() => ParquetMutationSweep.ReadEverything(bytes, "utf8.parquet", ParquetReadOptions.Default),
             "with checksums verified the page CRC catches it first");
+    }
+
+    [Test]
+    public void Decoders_and_decompressors_fed_random_bytes_only_raise_ParquetException()
+    {
+        var rng = new Random(5);
+        var encodings = Enum.GetValues<ParquetEncoding>();
+        var types = Enum.GetValues<PhysicalType>();
+        var others = 0;
+        var decoded = 0;
+        for (var i = 0; i < 30_000; i++)
+        {
+            var data = new byte[rng.Next(0, 64)];
+            rng.NextBytes(data);
+            // Small varints now and then, so delta headers and RLE runs get past their first checks.
+            for (var k = 0; k < data.Length; k++) if (rng.Next(3) == 0) data[k] &= 0x0F;
+            var type = types[rng.Next(types.Length)];
+            var values = new ValueBuffer(type, 4, 1 << 20, "x");
+            var dict = new ValueBuffer(type, 4, 1 << 20, "x");
+            PlainDecoder.Decode(new byte[64], 3, dict, "dict");
+            try
+            {
+                ValueDecoder.Decode(encodings[rng.Next(encodings.Length)], data, rng.Next(0, 40), values,
+                    new DictionaryValues(dict, 0), "column 'x'");
+                decoded++;
+                var codec = (ParquetCompression)rng.Next(0, 8);
+                PageCompression.Decompress(codec, data, rng.Next(0, 200), "page");
+            }
+            catch (ParquetException)
+            {
+            }
+            catch (Exception e)
+            {
+                others++;
+                if (others == 1) Assert.Fail($"input {i} ({type}): {e}");
+            }
+        }
+        Assert.That(others, Is.Zero);
+        Assert.That(decoded, Is.GreaterThan(1000), "some random inputs decode, so the decoders ran past their headers");
     }
 }

@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(InfoCommand.Create(globals, output));
         root.Subcommands.Add(DataCommand.Create(globals, output));
         root.Subcommands.Add(BenchCommand.Create(globals, output));
+        root.Subcommands.Add(ParquetCommand.Create(globals, output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -87,17 +87,17 @@ public static class PolicyInference
         {
             var w = policy.Layers[l];
             RmsNorm.Forward(x, w.AttnNorm.Span, rows, d, eps, h, default);
-            Linear.Forward(h, rows, w.Wq.Span, w.Bq.Span, d, d, q);
-            Linear.Forward(h, rows, w.Wk.Span, w.Bk.Span, d, kw, k);
-            Linear.Forward(h, rows, w.Wv.Span, w.Bv.Span, d, kw, v);
+            RowStableLinear.Forward(h, rows, w.Wq.Span, w.Bq.Span, d, d, q);
+            RowStableLinear.Forward(h, rows, w.Wk.Span, w.Bk.Span, d, kw, k);
+            RowStableLinear.Forward(h, rows, w.Wv.Span, w.Bv.Span, d, kw, v);
             RaggedAttention.Run(policy.Rope, cache, l, c.NumAttentionHeads, ragged, q, k, v, a);
-            Linear.Forward(a, rows, w.Wo.Span, default, d, d, h);
+            RowStableLinear.Forward(a, rows, w.Wo.Span, default, d, d, h);
             TensorPrimitives.Add(x, h, x);
             RmsNorm.Forward(x, w.MlpNorm.Span, rows, d, eps, h, default);
-            Linear.Forward(h, rows, w.Wg.Span, default, d, f, g);
-            Linear.Forward(h, rows, w.Wu.Span, default, d, f, u);
+            RowStableLinear.Forward(h, rows, w.Wg.Span, default, d, f, g);
+            RowStableLinear.Forward(h, rows, w.Wu.Span, default, d, f, u);
             Activations.SwiGluForward(g, u, gated);
-            Linear.Forward(gated, rows, w.Wd.Span, default, f, d, h);
+            RowStableLinear.Forward(gated, rows, w.Wd.Span, default, f, d, h);
             TensorPrimitives.Add(x, h, x);
         }
         for (var i = 0; i < n; i++)
@@ -113,6 +113,6 @@ public static class PolicyInference
         var picked = scratch.Allocate(false, logitRows.Length, d).Span;
         for (var j = 0; j < logitRows.Length; j++)
             lastHidden.Slice(logitRows[j] * d, d).CopyTo(picked.Slice(j * d, d));
-        Linear.Forward(picked, logitRows.Length, policy.OutputProjection.Value.Span, default, d, c.VocabSize, logits);
+        RowStableLinear.Forward(picked, logitRows.Length, policy.OutputProjection.Value.Span, default, d, c.VocabSize, logits);
     }
 }

@@ -17,17 +17,17 @@ internal static class RowStableLinear
     // One more than the engine's largest small-rows path (Gemm.SmallRowsNT = 16).
     private const int MinRows = 17;
 
-    public static void Forward(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inDim, int outDim, Span<float> y)
+    public static void Forward(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inDim, int outDim, Span<float> y, float scale = 1f)
     {
         if (rows >= MinRows)
         {
-            Linear.Forward(x[..(rows * inDim)], rows, weight, bias, inDim, outDim, y[..(rows * outDim)]);
+            Linear.Forward(x[..(rows * inDim)], rows, weight, bias, inDim, outDim, y[..(rows * outDim)], scale);
             return;
         }
         using var xp = Tensor.Pooled(true, MinRows, inDim);
         using var yp = Tensor.Pooled(false, MinRows, outDim);
         x[..(rows * inDim)].CopyTo(xp.Span);
-        Linear.Forward(xp.Span, MinRows, weight, bias, inDim, outDim, yp.Span);
+        Linear.Forward(xp.Span, MinRows, weight, bias, inDim, outDim, yp.Span, scale);
         yp.Span[..(rows * outDim)].CopyTo(y);
     }
 }

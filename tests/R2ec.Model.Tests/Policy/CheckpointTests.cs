@@ -33,6 +33,22 @@ public class CheckpointTests
     }
 
     [Test]
+    public void SavingAnotherLayoutOverAnOldSaveLeavesOnlyTheNewOne()
+    {
+        using var dir = new TestModels.TempDir();
+        var policy = TestModels.Policy(seed: 12, tied: false);
+        policy.Save(dir.Path, maxShardBytes: 2048);
+        var shards = Directory.GetFiles(dir.Path, "model-*-of-*.safetensors");
+        Assert.That(shards, Has.Length.GreaterThan(2));
+        policy.Save(dir.Path, maxShardBytes: 8192);
+        Assert.That(Directory.GetFiles(dir.Path, "model-*-of-*.safetensors"), Has.Length.LessThan(shards.Length), "fewer, larger shards");
+        policy.Save(dir.Path);
+        Assert.That(Directory.GetFiles(dir.Path).Select(Path.GetFileName),
+            Is.EquivalentTo(new[] { "config.json", "model.safetensors", "tokenizer.json" }));
+        Assert.That(R2ecPolicy.Load(dir.Path).Parameters[0].Value.ToArray(), Is.EqualTo(policy.Parameters[0].Value.ToArray()));
+    }
+
+    [Test]
     public void WeightBlobRoundTripIsBitExactAndCloneIsIndependent()
     {
         var policy = TestModels.Policy(seed: 3, tied: false);

@@ -7,7 +7,9 @@ namespace R2ec.Model.Training;
 /// <summary>What the learner needs from one forward pass over a ragged mini-batch of trajectories.</summary>
 /// <param name="TokenLogProbs">
 /// [Σ completion lengths]: <c>log p(completion[t] | prompt, completion[..t])</c> under the plain policy, sequence after
-/// sequence; sequence i's tokens are <c>[Offsets[i], Offsets[i+1])</c>. Every completion token is included, the last one too.
+/// sequence; sequence i's tokens are <c>[Offsets[i], Offsets[i+1])</c>. Every completion token is included, the last one too;
+/// a token appended by the sampler rather than drawn (beyond <c>Trajectory.SampledCount</c>) has no old log-prob, so the
+/// token loss should mask it.
 /// </param>
 /// <param name="Offsets">Start of each sequence's tokens in <see cref="TokenLogProbs"/>, plus the total at the end.</param>
 /// <param name="UserEmbeddings">[batch, d]: post-final-norm hidden state at the last token of prompt ⊕ completion (not normalised).</param>

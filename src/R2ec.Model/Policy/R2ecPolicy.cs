@@ -99,15 +99,19 @@ public sealed class R2ecPolicy
 
     /// <summary>
     /// Writes the model directory: config.json, the weights (one <c>model.safetensors</c>, or shards with an index when
-    /// larger than <paramref name="maxShardBytes"/>) and tokenizer.json when there is a tokenizer. Each file is atomic.
+    /// larger than <paramref name="maxShardBytes"/>) and tokenizer.json when there is a tokenizer (an older one is removed
+    /// otherwise, so a load never pairs these weights with another model's tokenizer). Each file is atomic.
     /// </summary>
     public void Save(string directory, long maxShardBytes = long.MaxValue)
     {
         Directory.CreateDirectory(directory);
         Config.Save(Path.Combine(directory, HfCheckpoint.ConfigFile));
         HfCheckpoint.WriteWeights(directory, ExportTensors(), maxShardBytes);
+        var tokenizerPath = Path.Combine(directory, HfCheckpoint.TokenizerFile);
         if (Tokenizer is not null)
-            TokenizerJson.Save(Tokenizer, Path.Combine(directory, HfCheckpoint.TokenizerFile));
+            TokenizerJson.Save(Tokenizer, tokenizerPath);
+        else
+            File.Delete(tokenizerPath);
     }
 
     /// <summary>Copies of every parameter in Hugging Face layout and names, in <see cref="Parameters"/> order.</summary>

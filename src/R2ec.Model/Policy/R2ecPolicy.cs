@@ -15,7 +15,9 @@ namespace R2ec.Model.Policy;
 /// </summary>
 /// <remarks>
 /// q_proj and k_proj rows are held in the engine's rotary layout (see the HF conversion in the remarks of the internal
-/// <c>RotaryLayout</c>); every file, blob and <see cref="ExportTensors"/> result is in the Hugging Face layout.
+/// <c>RotaryLayout</c>); every file, blob and <see cref="ExportTensors"/> result is in the Hugging Face layout. Per-parameter
+/// state kept beside the <see cref="Parameters"/> (AdamW moments) shares their in-memory layout: save and restore it
+/// as is, never mixed with exported tensors.
 /// Inference (sampling, item encoding) reads the parameter values and must not run while an optimizer writes them:
 /// rollout workers hold their own copy (<see cref="Clone"/>, <see cref="LoadWeights(byte[])"/>).
 /// </remarks>

@@ -104,6 +104,22 @@ public class GeneratorTests
     }
 
     [Test]
+    public void StopStringsEndTheContinuation()
+    {
+        var tokenizer = TinyTokenizer.Create();
+        var policy = TestModels.Policy(seed: 24);
+        var free = new Generator(policy).SampleGroup(PromptA, 1, Options(maxNew: 8) with { StopSequences = [] }, 1, 1, 1)[0];
+        // Stop at whatever the unconstrained continuation emits third, given as text.
+        var third = tokenizer.Decode(free.CompletionIds.AsSpan(2, 1));
+        var options = Options(maxNew: 8) with { StopSequences = [] };
+        var stopped = new Generator(policy).SampleGroup(PromptA, 1, options.WithStopStrings(tokenizer, third), 1, 1, 1)[0];
+        Assert.That(stopped.Stopped, Is.True);
+        Assert.That(stopped.SampledCount, Is.LessThanOrEqualTo(3));
+        Assert.That(stopped.CompletionIds[..stopped.SampledCount], Is.EqualTo(free.CompletionIds[..stopped.SampledCount]));
+        Assert.That(options.WithStopStrings(tokenizer, "<answer>").StopSequences.Single(), Is.EqualTo(new[] { TinyTokenizer.Answer }));
+    }
+
+    [Test]
     public void ZeroTokenBudgetGivesJustTheAnswerToken()
     {
         var t = new Generator(TestModels.Policy()).SampleGroup(PromptA, 2, Options(maxNew: 0), 1, 1, 1);

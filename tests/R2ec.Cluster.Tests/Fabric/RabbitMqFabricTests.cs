@@ -17,7 +17,7 @@ using static R2ec.Cluster.Tests.Support.ClusterNodes;
 namespace R2ec.Cluster.Tests.Fabric;
 
 /// <summary>
-/// The RabbitMQ fabric against a private broker: one broker for the whole fixture, a job of its own for every test
+/// The RabbitMQ fabric against a private broker: one broker for the test assembly, a job of its own for every test
 /// (so tests cannot see each other), and every node on its own connection, as separate processes would be.
 /// </summary>
 [NonParallelizable]
@@ -26,10 +26,7 @@ public sealed class RabbitMqFabricTests
     private RabbitMqBroker _broker = null!;
 
     [OneTimeSetUp]
-    public void StartBroker() => _broker = RabbitMqBroker.Start(TimeSpan.FromSeconds(120));
-
-    [OneTimeTearDown]
-    public void StopBroker() => _broker.Dispose();
+    public void StartBroker() => _broker = SharedBroker.Instance;
 
     [Test]
     public async Task A_message_reaches_an_actor_on_another_node_and_its_reply_comes_back()

@@ -7,7 +7,8 @@ using R2ec.Cluster.Tests.Broker;
 namespace R2ec.Cluster.Tests.Support;
 
 /// <summary>Nodes of a test, each an actor system on its own broker connection (as separate processes would be); disposed together.</summary>
-internal sealed class ClusterNodes(RabbitMqBroker broker, string job, Serilog.ILogger? logger = null) : IAsyncDisposable
+internal sealed class ClusterNodes(RabbitMqBroker broker, string job, Serilog.ILogger? logger = null, MessageSerializer? serializer = null)
+    : IAsyncDisposable
 {
     private readonly List<(ActorSystem System, RabbitMqFabric Fabric)> _nodes = [];
 
@@ -24,7 +25,7 @@ internal sealed class ClusterNodes(RabbitMqBroker broker, string job, Serilog.IL
     };
 
     public async Task<RabbitMqFabric> FabricAsync(RabbitMqFabricOptions? options = null) =>
-        await RabbitMqFabric.ConnectAsync(options ?? Options, Serializer(), logger);
+        await RabbitMqFabric.ConnectAsync(options ?? Options, serializer ?? Serializer(), logger);
 
     public async Task<(ActorSystem System, RabbitMqFabric Fabric)> StartAsync(string node)
     {

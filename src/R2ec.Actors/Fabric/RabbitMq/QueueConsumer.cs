@@ -14,6 +14,7 @@ internal sealed class QueueConsumer
     private readonly IChannel _channel;
     private readonly ILogger _log;
     private readonly Lock _gate = new();
+    private readonly HashSet<Task> _pending = [];
     private string? _consumerTag;
     private int _unsettled;
     private bool _cancelled;
@@ -61,7 +62,17 @@ internal sealed class QueueConsumer
             _unsettled--;
             close = _cancelled && _unsettled <= 0;
         }
-        _ = SettleAsync(deliveryTag, ack, requeue, close);
+        Track(SettleAsync(deliveryTag, ack, requeue, close));
+    }
+
+    /// <summary>Keeps an unfinished settlement (or a return on its way back to the pool) so closing waits for it.</summary>
+    public void Track(Task work)
+    {
+        lock (_gate) _pending.Add(work);
+        _ = work.ContinueWith(t =>
+        {
+            lock (_gate) _pending.Remove(t);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Stops new deliveries; the channel closes when the unsettled ones are settled.</summary>
@@ -85,9 +96,22 @@ internal sealed class QueueConsumer
         if (close) await CloseAsync();
     }
 
-    /// <summary>Closes the channel at once; the broker hands every unsettled delivery to another consumer.</summary>
+    /// <summary>
+    /// Closes the channel once the settlements already under way are sent (so a handled message is not handed out
+    /// again); the broker gives every delivery still unsettled to another consumer.
+    /// </summary>
     public async Task CloseAsync()
     {
+        Task[] pending;
+        lock (_gate) pending = [.. _pending];
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e)
+        {
+            _log.Debug(e, "Settlements of {Queue} unfinished at close; the broker redelivers what was not acknowledged", Queue);
+        }
         try
         {
             if (_channel.IsOpen) await _channel.CloseAsync();
@@ -114,6 +138,7 @@ internal sealed class QueueConsumer
             // The channel died with the delivery unsettled: the broker redelivers it, and idempotent handlers drop the copy.
             _log.Debug(e, "Settling delivery {DeliveryTag} of {Queue} failed; the broker will redeliver it", deliveryTag, Queue);
         }
-        if (close) await CloseAsync();
+        // Closing waits for pending settlements, this one included, so it must not run inside it.
+        if (close) _ = Task.Run(CloseAsync);
     }
 }

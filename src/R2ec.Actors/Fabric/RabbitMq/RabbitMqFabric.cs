@@ -540,7 +540,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
 
         public void Return()
         {
-            if (Interlocked.Exchange(ref _settled, 1) == 0) _ = fabric.ReturnToPoolAsync(consumer, deliveryTag, message);
+            if (Interlocked.Exchange(ref _settled, 1) == 0) consumer.Track(fabric.ReturnToPoolAsync(consumer, deliveryTag, message));
         }
     }
 }

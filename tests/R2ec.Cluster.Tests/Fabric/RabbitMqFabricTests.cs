@@ -259,6 +259,42 @@ public sealed class RabbitMqFabricTests
     }
 
     [Test]
+    public async Task A_pool_message_whose_consumers_keep_dying_goes_to_the_dead_letter_queue()
+    {
+        await using var nodes = new ClusterNodes(_broker, "crashloop");
+        var options = nodes.Options with { DeliveryLimit = 1 };
+        var pool = ActorAddress.Pool("poison");
+        var holders = new List<HoldingNode>();
+        async Task<RabbitMqFabric> Worker(string name)
+        {
+            var fabric = await nodes.FabricAsync(options);
+            var node = new HoldingNode(name);
+            holders.Add(node);
+            fabric.Attach(node);
+            fabric.JoinPool(pool, new ActorAddress(name, "/user/w"), 1);
+            return fabric;
+        }
+
+        var first = await Worker("crash-1");
+        await first.SendAsync(pool, new Envelope(Int(66), null, "poison-66"), default);
+        await holders[0].Held.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await first.DisposeAsync(); // the worker dies holding it
+        var second = await Worker("crash-2");
+        Assert.That(await holders[1].Held.Task.WaitAsync(TimeSpan.FromSeconds(20)), Is.True, "redelivered after the first death");
+        await second.DisposeAsync(); // and again: past the limit of one
+        await using var third = await Worker("crash-3");
+
+        await using var connection = await new ConnectionFactory { HostName = "127.0.0.1", Port = _broker.AmqpPort }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        BasicGetResult? dead = null;
+        await WaitUntilAsync(async () => (dead = await channel.BasicGetAsync(third.DeadLetterQueue, autoAck: true)) is not null,
+            "the message in the dead-letter queue");
+        Assert.That(dead!.BasicProperties.MessageId, Is.EqualTo("poison-66"));
+        Assert.That(holders[2].Held.Task.IsCompleted, Is.False, "the third worker never got it");
+        third.Detach("crash-3");
+    }
+
+    [Test]
     public async Task Two_jobs_on_one_broker_do_not_see_each_others_messages()
     {
         await using var first = new ClusterNodes(_broker, "job-1");
@@ -314,6 +350,24 @@ public sealed class RabbitMqFabricTests
             if (clock.Elapsed > TimeSpan.FromSeconds(120)) Assert.Fail($"timed out waiting for {what}");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>A node that holds its first pool delivery forever, as a worker that hangs or crashes on it.</summary>
+    private sealed class HoldingNode(string name) : IFabricNode
+    {
+        public string Node => name;
+
+        public TaskCompletionSource<bool> Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask DeliverAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
+        {
+            Held.TrySetResult(envelope.Redelivered);
+            return default;
+        }
+
+        public void AddWatcher(string path, ActorAddress watcher) { }
+
+        public void RemoveWatcher(string path, ActorAddress watcher) { }
     }
 
     /// <summary>A node whose every pool delivery is handed back unfinished, as a worker that keeps crashing on a poison message.</summary>

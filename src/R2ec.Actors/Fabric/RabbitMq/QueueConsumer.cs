@@ -35,6 +35,13 @@ internal sealed class QueueConsumer
         var channel = await connection.CreateChannelAsync();
         await channel.BasicQosAsync(0, prefetch, global: false);
         var consumer = new QueueConsumer(channel, queue, log);
+        channel.ChannelShutdownAsync += (_, e) =>
+        {
+            // A channel error (4xx) is not recovered with the connection: this consumer takes no more deliveries.
+            if (e.ReplyCode is >= 400 and < 500)
+                log.Warning("The broker closed the consumer channel of {Queue}: {Code} {Reason}", queue, e.ReplyCode, e.ReplyText);
+            return Task.CompletedTask;
+        };
         var handler = new AsyncEventingBasicConsumer(channel);
         handler.ReceivedAsync += async (_, delivery) =>
         {

@@ -20,8 +20,8 @@ namespace R2ec.Actors.Fabric.RabbitMq;
 /// and death-watch requests; a send to a node without a queue has no route and becomes a dead letter at the sender;</item>
 /// <item>each pool is one durable work queue; every member consumes it on its own channel with its own prefetch,
 /// so faster members take more work, and acknowledges a message only when its handler has run (at-least-once).
-/// A message lost with its consumer's connection is redelivered by the broker to another member; a message a member
-/// returns (it stopped before handling it) is published to the pool again with its count of returns, and after
+/// A message a member returns (it stopped before handling it) or that the broker redelivers (its consumer's connection
+/// died) is published to the pool again with its count of returns, and after
 /// <see cref="RabbitMqFabricOptions.DeliveryLimit"/> returns it goes to the job's dead-letter queue instead. Either way
 /// the next member sees it marked redelivered;</item>
 /// <item>each topic subscriber has a durable queue bound to the job's topic exchange, so a broadcast reaches every subscriber.</item>
@@ -300,8 +300,15 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
             return;
         }
-        var receipt = new Receipt(this, consumer, delivery.DeliveryTag, new Returnable(member, ReturnsOf(delivery), delivery.Body.ToArray(),
-            envelope.MessageId, envelope.Message.Descriptor.FullName));
+        var returnable = new Returnable(member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope.MessageId, envelope.Message.Descriptor.FullName);
+        if (delivery.Redelivered)
+        {
+            // The broker redelivers it because a consumer died holding it: count that as a return too, so a message
+            // that crashes every worker it reaches ends in the dead-letter queue instead of crashing them all in turn.
+            await ReturnToPoolAsync(consumer, delivery.DeliveryTag, returnable);
+            return;
+        }
+        var receipt = new Receipt(this, consumer, delivery.DeliveryTag, returnable);
         await link.Node.DeliverAsync(member, new Envelope(envelope.Message, envelope.Sender, envelope.MessageId, envelope.CorrelationId,
             envelope.Redelivered) { Receipt = receipt }, default);
     }

@@ -124,17 +124,25 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         var link = new NodeLink(node);
         if (!_nodes.TryAdd(node.Node, link))
             throw new InvalidOperationException($"node '{node.Node}' is already attached to the fabric");
-        Block(async () =>
+        try
         {
-            var queue = _names.NodeQueue(node.Node);
-            await WithTopologyChannelAsync(async ch =>
+            Block(async () =>
             {
-                await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QueueArguments(expires: true));
-                await ch.QueueBindAsync(queue, _names.NodeExchange, node.Node);
+                var queue = _names.NodeQueue(node.Node);
+                await WithTopologyChannelAsync(async ch =>
+                {
+                    await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QueueArguments(expires: true));
+                    await ch.QueueBindAsync(queue, _names.NodeExchange, node.Node);
+                });
+                link.NodeConsumer = await QueueConsumer.StartAsync(_connection, queue, (ushort)_options.NodePrefetch, _log,
+                    (consumer, delivery) => OnNodeDeliveryAsync(link, consumer, delivery));
             });
-            link.NodeConsumer = await QueueConsumer.StartAsync(_connection, queue, (ushort)_options.NodePrefetch, _log,
-                (consumer, delivery) => OnNodeDeliveryAsync(link, consumer, delivery));
-        });
+        }
+        catch
+        {
+            _nodes.TryRemove(node.Node, out _);
+            throw;
+        }
         _log.Information("Node {Node} attached to RabbitMQ job {Job}", node.Node, _options.Job);
     }
 

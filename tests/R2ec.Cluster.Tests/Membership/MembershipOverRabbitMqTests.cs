@@ -16,7 +16,7 @@ public sealed class MembershipOverRabbitMqTests
     private static readonly MembershipOptions Options = new()
     {
         HeartbeatInterval = TimeSpan.FromMilliseconds(200),
-        SuspectAfter = TimeSpan.FromSeconds(1),
+        SuspectAfter = TimeSpan.FromSeconds(2),
         RemoveAfter = TimeSpan.FromSeconds(1),
         MinimumMembers = new Dictionary<string, int> { ["rollout"] = 2 },
     };
@@ -40,14 +40,18 @@ public sealed class MembershipOverRabbitMqTests
         w2.Spawn("heartbeat", HeartbeatAnnouncer.Props("rollout", 2, Options));
 
         await state.Ready.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.That(new[] { await changes.NextAsync(), await changes.NextAsync() }.Order(), Is.EqualTo(new[] { "MemberUp w1", "MemberUp w2" }));
+        // Waits skip changes a loaded machine can add in between (a late heartbeat makes a member briefly unreachable).
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberUp")), Is.EqualTo("MemberUp w1").Or.EqualTo("MemberUp w2"));
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberUp")), Is.EqualTo("MemberUp w1").Or.EqualTo("MemberUp w2"));
 
         await w1.StopAsync(announcer1); // leaving: its last heartbeat says so
-        Assert.That(await changes.NextAsync(), Is.EqualTo("MemberRemoved w1"));
+        var removal = await changes.NextAsync(c => c.StartsWith("MemberRemoved"));
+        Assert.That(removal, Is.EqualTo("MemberRemoved w1"));
+        Assert.That(state.Ready.IsCompleted, Is.True, "once ready, the job does not wait again");
 
         await fabric2.DisposeAsync(); // w2 crashes: its heartbeats stop
-        Assert.That(await changes.NextAsync(), Is.EqualTo("MemberUnreachable w2"));
-        Assert.That(await changes.NextAsync(), Is.EqualTo("MemberRemoved w2"));
+        await changes.NextAsync(c => c == "MemberUnreachable w2");
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberRemoved") || c.StartsWith("MemberUp")), Is.EqualTo("MemberRemoved w2"));
         Assert.That(log.Text, Does.Contain("MemberUp").And.Contain("MemberUnreachable").And.Contain("MemberRemoved"));
     }
 
@@ -60,10 +64,11 @@ public sealed class MembershipOverRabbitMqTests
         var pool = ActorAddress.Pool("rollout");
         var handled = new Inbox<(string Node, int Value, bool Redelivered)>();
         var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
         leaver.JoinPool(pool, leaver.Spawn("worker", LambdaActor.Props(async (c, m) =>
         {
             entered.TrySetResult();
-            await Task.Delay(300);
+            await release.Task;
             handled.Add(("leaver", ((Int32Value)m).Value, c.Redelivered));
         })), prefetch: 3);
         for (var i = 1; i <= 3; i++) await stayer.Resolve(pool).TellAsync(new Int32Value { Value = i });
@@ -71,6 +76,9 @@ public sealed class MembershipOverRabbitMqTests
 
         using var leave = new GracefulLeave(leaver, drain: TimeSpan.Zero);
         leave.RequestLeave("test");
+        // The stop request overtakes the mailbox within milliseconds; the message in progress finishes after it.
+        await Task.Delay(1000);
+        release.SetResult();
         await leave.Left.WaitAsync(TimeSpan.FromSeconds(30));
         stayer.JoinPool(pool, stayer.Spawn("worker", LambdaActor.Props((c, m) => handled.Add(("stayer", ((Int32Value)m).Value, c.Redelivered)))));
 

@@ -1,0 +1,57 @@
+using R2ec.Actors.Addressing;
+using R2ec.Actors.Runtime;
+
+namespace R2ec.Actors.Fabric;
+
+/// <summary>
+/// What connects the nodes of a job: it carries envelopes to actors on other nodes, runs pools of competing
+/// consumers (each message to one member, at-least-once: a message whose consumer stops unfinished goes to another)
+/// and broadcast topics (each message to every subscriber), and relays death watch between nodes.
+/// <see cref="InMemoryFabric"/> connects actor systems of one process; a broker-backed fabric does the same across
+/// processes. A fabric may serialise every message it carries, so a message that cannot cross machines fails at the sender.
+/// </summary>
+public interface IFabric
+{
+    /// <summary>Connects a node (an actor system) so messages for it reach it.</summary>
+    void Attach(IFabricNode node);
+
+    /// <summary>Disconnects a node: its pool memberships and subscriptions end and its unfinished pool messages go back to their pools.</summary>
+    void Detach(string node);
+
+    /// <summary>
+    /// Carries an envelope to an actor of another node, a pool or a topic.
+    /// Returns false when there is no route (an unknown node), so the sender records a dead letter.
+    /// </summary>
+    ValueTask<bool> SendAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>Adds an actor to a pool; it holds at most <paramref name="prefetch"/> unfinished pool messages at a time.</summary>
+    void JoinPool(ActorAddress pool, ActorAddress member, int prefetch);
+
+    /// <summary>Adds an actor to a topic's subscribers.</summary>
+    void Subscribe(ActorAddress topic, ActorAddress subscriber);
+
+    /// <summary>Removes an actor from every pool and topic (it stopped).</summary>
+    void Forget(ActorAddress member);
+
+    /// <summary>Asks the target's node to send <see cref="Protocol.Terminated"/> to the watcher when the target stops.</summary>
+    void Watch(ActorAddress target, ActorAddress watcher);
+
+    /// <summary>Cancels a <see cref="Watch"/>.</summary>
+    void Unwatch(ActorAddress target, ActorAddress watcher);
+}
+
+/// <summary>The side of an actor system a fabric talks to.</summary>
+public interface IFabricNode
+{
+    /// <summary>The node's name.</summary>
+    string Node { get; }
+
+    /// <summary>Delivers an envelope to a local actor (or records a dead letter).</summary>
+    ValueTask DeliverAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>Registers a (possibly remote) watcher of a local actor; sends Terminated at once if the actor is gone.</summary>
+    void AddWatcher(string path, ActorAddress watcher);
+
+    /// <summary>Removes a watcher added with <see cref="AddWatcher"/>.</summary>
+    void RemoveWatcher(string path, ActorAddress watcher);
+}

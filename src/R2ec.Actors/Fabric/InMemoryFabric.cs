@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using R2ec.Actors.Addressing;
+using R2ec.Actors.Protocol;
+using R2ec.Actors.Runtime;
+using R2ec.Actors.Serialization;
+
+namespace R2ec.Actors.Fabric;
+
+/// <summary>
+/// A fabric between actor systems of one process. With a <see cref="MessageSerializer"/> it encodes and decodes every
+/// message it carries (the test mode), so a message that could not cross machines fails at the sender here already.
+/// Pools behave like a broker queue with per-consumer prefetch and acknowledgement: a member holds at most its
+/// prefetch of unfinished messages; one it returns (it stopped first) or that its node loses is delivered again to
+/// another member, marked redelivered. Pool messages wait while a pool has no member.
+/// </summary>
+public sealed class InMemoryFabric : IFabric
+{
+    private readonly MessageSerializer? _serializer;
+    private readonly ConcurrentDictionary<string, IFabricNode> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PoolQueue> _pools = new(StringComparer.Ordinal);
+    private readonly Lock _topicsGate = new();
+    private readonly Dictionary<string, List<ActorAddress>> _topics = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a fabric; with a serializer every carried message round-trips through it.</summary>
+    public InMemoryFabric(MessageSerializer? serializer = null) => _serializer = serializer;
+
+    /// <inheritdoc />
+    public void Attach(IFabricNode node)
+    {
+        if (!_nodes.TryAdd(node.Node, node))
+            throw new InvalidOperationException($"node '{node.Node}' is already attached to the fabric");
+    }
+
+    /// <inheritdoc />
+    public void Detach(string node)
+    {
+        _nodes.TryRemove(node, out _);
+        foreach (var pool in _pools.Values)
+            pool.RemoveNode(node);
+        lock (_topicsGate)
+            foreach (var subscribers in _topics.Values)
+                subscribers.RemoveAll(s => s.Node == node);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> SendAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
+    {
+        if (target.IsPool)
+        {
+            Pool(target).Enqueue(Cross(target, envelope));
+            return true;
+        }
+        if (target.IsTopic)
+        {
+            ActorAddress[] subscribers;
+            lock (_topicsGate)
+                subscribers = _topics.TryGetValue(target.Path, out var list) ? [.. list] : [];
+            var crossed = Cross(target, envelope);
+            foreach (var subscriber in subscribers)
+                await DeliverAsync(subscriber, crossed, cancellationToken);
+            return true;
+        }
+        return await DeliverAsync(target, Cross(target, envelope), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void JoinPool(ActorAddress pool, ActorAddress member, int prefetch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        if (!pool.IsPool) throw new ArgumentException($"{pool} is not a pool address", nameof(pool));
+        Pool(pool).Join(member, prefetch);
+    }
+
+    /// <inheritdoc />
+    public void Subscribe(ActorAddress topic, ActorAddress subscriber)
+    {
+        if (!topic.IsTopic) throw new ArgumentException($"{topic} is not a topic address", nameof(topic));
+        lock (_topicsGate)
+        {
+            if (!_topics.TryGetValue(topic.Path, out var list)) _topics[topic.Path] = list = [];
+            if (!list.Contains(subscriber)) list.Add(subscriber);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Forget(ActorAddress member)
+    {
+        foreach (var pool in _pools.Values)
+            pool.Leave(member);
+        lock (_topicsGate)
+            foreach (var subscribers in _topics.Values)
+                subscribers.Remove(member);
+    }
+
+    /// <inheritdoc />
+    public void Watch(ActorAddress target, ActorAddress watcher)
+    {
+        if (_nodes.TryGetValue(target.Node, out var node))
+            node.AddWatcher(target.Path, watcher);
+        else
+            _ = DeliverAsync(watcher, new Envelope(new Terminated { Actor = target.ToString() }, target, Guid.NewGuid().ToString("N")), default);
+    }
+
+    /// <inheritdoc />
+    public void Unwatch(ActorAddress target, ActorAddress watcher)
+    {
+        if (_nodes.TryGetValue(target.Node, out var node))
+            node.RemoveWatcher(target.Path, watcher);
+    }
+
+    private PoolQueue Pool(ActorAddress pool) => _pools.GetOrAdd(pool.Path, _ => new PoolQueue(this));
+
+    private Envelope Cross(ActorAddress target, Envelope envelope) =>
+        _serializer is null ? envelope : _serializer.RoundTrip(target, envelope);
+
+    private async ValueTask<bool> DeliverAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
+    {
+        if (!_nodes.TryGetValue(target.Node, out var node)) return false;
+        await node.DeliverAsync(target, envelope, cancellationToken);
+        return true;
+    }
+
+    /// <summary>One pool: waiting messages, members with their prefetch, and the receipts of unfinished deliveries.</summary>
+    private sealed class PoolQueue(InMemoryFabric fabric)
+    {
+        private readonly Lock _gate = new();
+        private readonly LinkedList<Envelope> _waiting = new();
+        private readonly List<Member> _members = [];
+        private readonly HashSet<Receipt> _unfinished = [];
+        private int _next;
+
+        public void Enqueue(Envelope envelope)
+        {
+            lock (_gate) _waiting.AddLast(envelope);
+            Dispatch();
+        }
+
+        public void Join(ActorAddress address, int prefetch)
+        {
+            lock (_gate)
+                if (!_members.Exists(m => m.Address == address)) _members.Add(new Member(address, prefetch));
+            Dispatch();
+        }
+
+        public void Leave(ActorAddress address)
+        {
+            lock (_gate) _members.RemoveAll(m => m.Address == address);
+        }
+
+        public void RemoveNode(string node)
+        {
+            Receipt[] lost;
+            lock (_gate)
+            {
+                _members.RemoveAll(m => m.Address.Node == node);
+                lost = _unfinished.Where(r => r.Member.Address.Node == node).ToArray();
+            }
+            foreach (var receipt in lost)
+                receipt.Return();
+        }
+
+        private void Dispatch()
+        {
+            while (true)
+            {
+                Receipt receipt;
+                lock (_gate)
+                {
+                    var member = _waiting.Count == 0 ? null : NextFreeMember();
+                    if (member is null) return;
+                    var envelope = _waiting.First!.Value;
+                    _waiting.RemoveFirst();
+                    member.InFlight++;
+                    receipt = new Receipt(this, member, envelope);
+                    _unfinished.Add(receipt);
+                }
+                _ = DeliverAsync(receipt);
+            }
+        }
+
+        private async Task DeliverAsync(Receipt receipt)
+        {
+            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Envelope.WithReceipt(receipt), default);
+            if (!delivered) receipt.Return();
+        }
+
+        // Round-robin over members with room, so consumers share the work; a busy member (prefetch spent) is skipped.
+        private Member? NextFreeMember()
+        {
+            for (var i = 0; i < _members.Count; i++)
+            {
+                var member = _members[(_next + i) % _members.Count];
+                if (member.InFlight >= member.Prefetch) continue;
+                _next = (_next + i + 1) % _members.Count;
+                return member;
+            }
+            return null;
+        }
+
+        private void Settle(Receipt receipt, bool requeue)
+        {
+            lock (_gate)
+            {
+                if (!_unfinished.Remove(receipt)) return; // settled already
+                receipt.Member.InFlight--;
+                if (requeue)
+                {
+                    var e = receipt.Envelope;
+                    _waiting.AddFirst(new Envelope(e.Message, e.Sender, e.MessageId, e.CorrelationId, redelivered: true));
+                }
+            }
+            Dispatch();
+        }
+
+        private sealed class Member(ActorAddress address, int prefetch)
+        {
+            public ActorAddress Address { get; } = address;
+            public int Prefetch { get; } = prefetch;
+            public int InFlight { get; set; }
+        }
+
+        private sealed class Receipt(PoolQueue pool, Member member, Envelope envelope) : IDeliveryReceipt
+        {
+            public Member Member { get; } = member;
+            public Envelope Envelope { get; } = envelope;
+            public void Complete() => pool.Settle(this, requeue: false);
+            public void Return() => pool.Settle(this, requeue: true);
+        }
+    }
+}

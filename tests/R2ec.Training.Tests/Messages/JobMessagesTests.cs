@@ -1,0 +1,67 @@
+using Google.Protobuf;
+using R2ec.Actors.Addressing;
+using R2ec.Actors.Runtime;
+using R2ec.Training.Messages;
+
+namespace R2ec.Training.Tests.Messages;
+
+public sealed class JobMessagesTests
+{
+    private static readonly ActorAddress Learner = new("node-1", "/user/learner");
+
+    private static Trajectory Trajectory(uint g, int tokens, int dim = 0) => new()
+    {
+        GroupIndex = g,
+        TokenIds = { Enumerable.Range(0, tokens).Select(i => 1000 + i) },
+        SamplingLogprobs = { Enumerable.Range(0, tokens).Select(i => -0.01f * i) },
+        PlainLogprobs = { Enumerable.Range(0, tokens).Select(i => -0.02f * i) },
+        TargetRank = 17 + g,
+        TargetProb = 0.003,
+        UserEmbedding = { Enumerable.Range(0, dim).Select(i => i / 100f) },
+    };
+
+    private static TrajectoryGroup Group(int g, int tokens, int dim = 0)
+    {
+        var group = new TrajectoryGroup
+        {
+            Step = 12, PolicyVersion = 11, SampleIndex = 4242, UserIndex = 7, TargetItem = 99,
+            PromptTokenIds = { 1, 2, 3 }, ItemTableVersion = 10, Worker = "r2ec://node-2/user/rollout-3",
+        };
+        for (var i = 0; i < g; i++) group.Trajectories.Add(Trajectory((uint)i, tokens, dim));
+        return group;
+    }
+
+    private static IEnumerable<IMessage> Examples()
+    {
+        yield return new RolloutRequest { Step = 3, PolicyVersion = 2, GroupSize = 4, Seed = 42, Samples = { new RolloutSample { SampleIndex = 5, UserIndex = 9 } } };
+        yield return Group(4, 32);
+        yield return new RewardedGroup { Group = Group(2, 5), Rewards = { 0.5, 0.1 }, Advantages = { 0.7, -0.7 }, RelabelMask = { 1, 0 } };
+        yield return new WeightsPublished { Version = 4, Uri = "file:///runs/a/weights/4.safetensors", Sha256 = new string('a', 64), SizeBytes = 123456789, Step = 4 };
+        yield return new ItemTablePublished { Version = 2, PolicyVersion = 4, Uri = "http://learner:8080/items/2", Sha256 = new string('b', 64), ItemCount = 12000, Dimension = 64 };
+        yield return new StepCompleted { Step = 4, PolicyVersion = 5, Metrics = new StepMetrics { RewardMean = 0.2, ClipFraction = 0.1, GroupsReceived = 32 } };
+        yield return new Shutdown { Reason = "done", DrainSeconds = 30 };
+        yield return new Heartbeat { Node = "node-2", Role = "rollout", Sequence = 8, SentUnixMs = 1_700_000_000_000, InFlight = 3 };
+    }
+
+    [TestCaseSource(nameof(Examples))]
+    public void Each_message_crosses_the_serializer_boundary_unchanged(IMessage message)
+    {
+        var serializer = JobMessages.CreateSerializer();
+        var bytes = serializer.Serialize(Learner, new Envelope(message, null, "m-1"));
+        var (_, envelope) = serializer.Deserialize(bytes);
+        Assert.That(envelope.Message, Is.EqualTo(message));
+    }
+
+    [Test]
+    public void Every_message_type_is_registered() =>
+        Assert.That(Examples().Select(m => m.Descriptor.FullName), Is.EquivalentTo(JobMessages.Descriptors.Select(d => d.FullName)));
+
+    [Test]
+    public void A_large_group_fits_the_control_plane_limit_and_a_huge_one_does_not()
+    {
+        var serializer = JobMessages.CreateSerializer();
+        Assert.DoesNotThrow(() => serializer.Serialize(Learner, new Envelope(Group(8, 640, dim: 64), null, "m")));
+        Assert.That(() => serializer.Serialize(Learner, new Envelope(Group(64, 640), null, "m")),
+            Throws.TypeOf<R2ec.Actors.Serialization.MessageSerializationException>());
+    }
+}

@@ -1,0 +1,38 @@
+namespace R2ec.Training.Jobs;
+
+/// <summary>The stages of one job (DESIGN.md §7), in order; each is resumable and checkpointed at its end.</summary>
+public enum JobStage
+{
+    /// <summary>Byte-level BPE tokenizer on the dataset's text.</summary>
+    Tokenizer,
+
+    /// <summary>Next-token prediction on user and item prompts.</summary>
+    LmWarmup,
+
+    /// <summary>Recommendation without reasoning (in-batch contrastive): also the "w/o reasoning" baseline.</summary>
+    RecWarmup,
+
+    /// <summary>RecPO on the actors.</summary>
+    RecPO,
+}
+
+/// <summary>Names of stages in checkpoints, logs and metrics.</summary>
+public static class JobStages
+{
+    /// <summary>The stage's name (no '-', as checkpoint directory names need).</summary>
+    public static string Name(JobStage stage) => stage switch
+    {
+        JobStage.Tokenizer => "tokenizer",
+        JobStage.LmWarmup => "lmwarmup",
+        JobStage.RecWarmup => "recwarmup",
+        JobStage.RecPO => "recpo",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
+    };
+
+    /// <summary>The stage with name <paramref name="name"/>.</summary>
+    /// <exception cref="FormatException">No stage has that name.</exception>
+    public static JobStage Parse(string name) =>
+        Enum.GetValues<JobStage>().FirstOrDefault(s => Name(s) == name, (JobStage)(-1)) is var s && Enum.IsDefined(s)
+            ? s
+            : throw new FormatException($"unknown stage '{name}' in checkpoint");
+}

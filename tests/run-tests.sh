@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# rabbitmq-server: the cluster tests start private broker nodes from it (never the system service).
+packages=(rabbitmq-server)
 need=()
-for pkg in ${R2EC_TEST_DEBIAN_PACKAGES:-}; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

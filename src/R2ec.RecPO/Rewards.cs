@@ -36,6 +36,43 @@ public static class Rewards
         return Math.Exp(scores[target] - max) / sum;
     }
 
+    /// <summary>
+    /// The softmax probability of item <paramref name="target"/> over every item except the user's
+    /// <paramref name="history"/> (the target itself is never excluded), as the rollout worker computes <c>R_c</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The target or a history item is out of range, or a score is not finite.</exception>
+    public static double TargetProbability(ReadOnlySpan<float> scores, int target, ReadOnlySpan<int> history)
+    {
+        if ((uint)target >= (uint)scores.Length)
+            throw new ArgumentException($"target item {target} is outside the {scores.Length} scored items", nameof(target));
+        // History windows are short; sorted, they are skipped in one merge-like pass without a set.
+        Span<int> excluded = history.Length <= 256 ? stackalloc int[history.Length] : new int[history.Length];
+        history.CopyTo(excluded);
+        excluded.Sort();
+        if (excluded.Length > 0 && (excluded[0] < 0 || excluded[^1] >= scores.Length))
+            throw new ArgumentException($"a history item lies outside the {scores.Length} scored items", nameof(history));
+
+        var max = double.NegativeInfinity;
+        for (var (i, h) = (0, 0); i < scores.Length; i++)
+        {
+            if (Excluded(excluded, ref h, i, target)) continue;
+            if (!float.IsFinite(scores[i]))
+                throw new ArgumentException($"score of item {i} is {scores[i]}, not a finite number", nameof(scores));
+            max = Math.Max(max, scores[i]);
+        }
+        var sum = 0.0;
+        for (var (i, h) = (0, 0); i < scores.Length; i++)
+            if (!Excluded(excluded, ref h, i, target))
+                sum += Math.Exp(scores[i] - max);
+        return Math.Exp(scores[target] - max) / sum;
+    }
+
+    private static bool Excluded(ReadOnlySpan<int> sortedHistory, ref int next, int item, int target)
+    {
+        while (next < sortedHistory.Length && sortedHistory[next] < item) next++;
+        return item != target && next < sortedHistory.Length && sortedHistory[next] == item;
+    }
+
     /// <summary>The fused reward <c>(1-β) R_d + β R_c</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">β is outside [0, 1].</exception>
     public static double Fused(double rankingReward, double targetProbability, double beta)

@@ -6,6 +6,9 @@ public enum ActorEventKind
     /// <summary>The actor's first instance started.</summary>
     Started,
 
+    /// <summary>A handler threw and the actor will be restarted after <see cref="ActorEvent.Delay"/>.</summary>
+    Failed,
+
     /// <summary>A failed actor was replaced by a fresh instance after a backoff.</summary>
     Restarted,
 
@@ -31,10 +34,10 @@ public sealed record ActorEvent(ActorEventKind Kind, string Node, string Path)
     /// <summary>The failure behind a restart, escalation or stop, if any.</summary>
     public Exception? Exception { get; init; }
 
-    /// <summary>For <see cref="ActorEventKind.Restarted"/>: the restart's number within the window (1-based).</summary>
+    /// <summary>For <see cref="ActorEventKind.Failed"/> and <see cref="ActorEventKind.Restarted"/>: the restart's number within the window (1-based).</summary>
     public int Attempt { get; init; }
 
-    /// <summary>For <see cref="ActorEventKind.Restarted"/>: the backoff waited before the restart.</summary>
+    /// <summary>For <see cref="ActorEventKind.Failed"/> and <see cref="ActorEventKind.Restarted"/>: the backoff before the restart.</summary>
     public TimeSpan Delay { get; init; }
 
     /// <summary>For dead letters: the message's protobuf type name.</summary>

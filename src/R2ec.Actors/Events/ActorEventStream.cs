@@ -1,7 +1,8 @@
 namespace R2ec.Actors.Events;
 
 /// <summary>In-process publication of lifecycle events, for tests and for monitors that react to them.</summary>
-public sealed class ActorEventStream
+/// <param name="subscriberFailed">Told of a subscriber's exception; the other subscribers still get the event.</param>
+public sealed class ActorEventStream(Action<Exception> subscriberFailed)
 {
     private readonly Lock _gate = new();
     private Action<ActorEvent>[] _subscribers = [];
@@ -16,7 +17,16 @@ public sealed class ActorEventStream
     internal void Publish(ActorEvent actorEvent)
     {
         foreach (var subscriber in Volatile.Read(ref _subscribers))
-            subscriber(actorEvent);
+        {
+            try
+            {
+                subscriber(actorEvent);
+            }
+            catch (Exception e)
+            {
+                subscriberFailed(e);
+            }
+        }
     }
 
     private void Remove(Action<ActorEvent> handler)

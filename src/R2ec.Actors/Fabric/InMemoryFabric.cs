@@ -11,7 +11,9 @@ namespace R2ec.Actors.Fabric;
 /// message it carries (the test mode), so a message that could not cross machines fails at the sender here already.
 /// Pools behave like a broker queue with per-consumer prefetch and acknowledgement: a member holds at most its
 /// prefetch of unfinished messages; one it returns (it stopped first) or that its node loses is delivered again to
-/// another member, marked redelivered. Pool messages wait while a pool has no member.
+/// another member, marked redelivered. Pool messages wait while a pool has no member. When a node is detached, the
+/// watchers of its actors on other nodes receive <see cref="Terminated"/>.
+/// <para>Without a serializer, sender and receivers share one message instance: treat messages as immutable once sent.</para>
 /// </summary>
 public sealed class InMemoryFabric : IFabric
 {
@@ -20,6 +22,8 @@ public sealed class InMemoryFabric : IFabric
     private readonly ConcurrentDictionary<string, PoolQueue> _pools = new(StringComparer.Ordinal);
     private readonly Lock _topicsGate = new();
     private readonly Dictionary<string, List<ActorAddress>> _topics = new(StringComparer.Ordinal);
+    // Watches across nodes, so the watchers hear of a node that is lost as a whole.
+    private readonly ConcurrentDictionary<(ActorAddress Target, ActorAddress Watcher), byte> _remoteWatches = new();
 
     /// <summary>Creates a fabric; with a serializer every carried message round-trips through it.</summary>
     public InMemoryFabric(MessageSerializer? serializer = null) => _serializer = serializer;
@@ -35,6 +39,9 @@ public sealed class InMemoryFabric : IFabric
     public void Detach(string node)
     {
         _nodes.TryRemove(node, out _);
+        foreach (var (target, watcher) in _remoteWatches.Keys.Where(k => k.Target.Node == node))
+            if (_remoteWatches.TryRemove((target, watcher), out _))
+                _ = DeliverAsync(watcher, TerminatedEnvelope(target), default);
         foreach (var pool in _pools.Values)
             pool.RemoveNode(node);
         lock (_topicsGate)
@@ -55,12 +62,14 @@ public sealed class InMemoryFabric : IFabric
             ActorAddress[] subscribers;
             lock (_topicsGate)
                 subscribers = _topics.TryGetValue(target.Path, out var list) ? [.. list] : [];
-            var crossed = Cross(target, envelope);
-            foreach (var subscriber in subscribers)
-                await DeliverAsync(subscriber, crossed, cancellationToken);
+            if (subscribers.Length == 0) Cross(target, envelope); // still refuse what could not cross
+            foreach (var subscriber in subscribers) // a copy each, as separate machines would get
+                await DeliverAsync(subscriber, Cross(subscriber, envelope), cancellationToken).ConfigureAwait(false);
             return true;
         }
-        return await DeliverAsync(target, Cross(target, envelope), cancellationToken);
+        if (envelope.Message is Terminated terminated && envelope.Sender is { } stopped && terminated.Actor == stopped.ToString())
+            _remoteWatches.TryRemove((stopped, target), out _);
+        return await DeliverAsync(target, Cross(target, envelope), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -96,17 +105,24 @@ public sealed class InMemoryFabric : IFabric
     public void Watch(ActorAddress target, ActorAddress watcher)
     {
         if (_nodes.TryGetValue(target.Node, out var node))
+        {
+            _remoteWatches[(target, watcher)] = 0;
             node.AddWatcher(target.Path, watcher);
+        }
         else
-            _ = DeliverAsync(watcher, new Envelope(new Terminated { Actor = target.ToString() }, target, Guid.NewGuid().ToString("N")), default);
+            _ = DeliverAsync(watcher, TerminatedEnvelope(target), default);
     }
 
     /// <inheritdoc />
     public void Unwatch(ActorAddress target, ActorAddress watcher)
     {
+        _remoteWatches.TryRemove((target, watcher), out _);
         if (_nodes.TryGetValue(target.Node, out var node))
             node.RemoveWatcher(target.Path, watcher);
     }
+
+    private static Envelope TerminatedEnvelope(ActorAddress stopped) =>
+        new(new Terminated { Actor = stopped.ToString() }, stopped, Guid.NewGuid().ToString("N"));
 
     private PoolQueue Pool(ActorAddress pool) => _pools.GetOrAdd(pool.Path, _ => new PoolQueue(this));
 
@@ -116,7 +132,7 @@ public sealed class InMemoryFabric : IFabric
     private async ValueTask<bool> DeliverAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
     {
         if (!_nodes.TryGetValue(target.Node, out var node)) return false;
-        await node.DeliverAsync(target, envelope, cancellationToken);
+        await node.DeliverAsync(target, envelope, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -180,7 +196,7 @@ public sealed class InMemoryFabric : IFabric
 
         private async Task DeliverAsync(Receipt receipt)
         {
-            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Envelope.WithReceipt(receipt), default);
+            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Envelope.WithReceipt(receipt), default).ConfigureAwait(false);
             if (!delivered) receipt.Return();
         }
 

@@ -23,6 +23,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, ActorCell> _children = new(StringComparer.Ordinal);
     private readonly Lock _watchGate = new();
+    private readonly Lock _childrenGate = new();
     private readonly HashSet<ActorAddress> _watchers = [];
     private readonly Queue<DateTimeOffset> _failures = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,11 +62,15 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
         props.Supervision.Validate();
         if (props.MailboxCapacity is < 1)
             throw new ArgumentException($"mailbox capacity of {Address.Path}/{name} must be at least 1 (got {props.MailboxCapacity})", nameof(props));
-        if (_stopping)
-            throw new InvalidOperationException($"{Address.Path} is stopping and cannot start child '{name}'");
         var child = new ActorCell(System, this, Address.Child(name), props);
-        if (!_children.TryAdd(name, child))
-            throw new InvalidOperationException($"actor {child.Address.Path} is already running");
+        // Under the gate so a stop either sees the new child or refuses it, never misses it.
+        lock (_childrenGate)
+        {
+            if (_stopping)
+                throw new InvalidOperationException($"{Address.Path} is stopping and cannot start child '{name}'");
+            if (!_children.TryAdd(name, child))
+                throw new InvalidOperationException($"actor {child.Address.Path} is already running");
+        }
         System.Register(child);
         child.Start();
         return child;
@@ -120,7 +125,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
     {
         try
         {
-            await _mailbox.Writer.WriteAsync(envelope, cancellationToken);
+            await _mailbox.Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
             Ring();
         }
         catch (ChannelClosedException)
@@ -257,6 +262,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
 
         var attempt = _failures.Count;
         var delay = options.Backoff(attempt, System.Options.Seed, Address.Path);
+        System.Publish(new ActorEvent(ActorEventKind.Failed, System.Node, Address.Path) { Exception = failure, Attempt = attempt, Delay = delay });
         _suspended = true;
         await DiscardInstanceAsync("parent restarting");
         _ = Task.Delay(delay).ContinueWith(_ => Post(new RestartRequest(failure, attempt, delay)),
@@ -277,8 +283,11 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
     /// <summary>Stops children first, then drains or dead-letters the mailbox, then tells watchers.</summary>
     private async Task StopCoreAsync(DateTimeOffset? drainDeadline, string reason, Exception? cause)
     {
-        if (_stopping) return;
-        _stopping = true;
+        lock (_childrenGate)
+        {
+            if (_stopping) return;
+            _stopping = true;
+        }
         System.Fabric.Forget(Address); // no new pool or topic messages while draining
         await Task.WhenAll(_children.Values.Select(c => c.RequestStop(drainDeadline - DateTimeOffset.UtcNow, "parent stopping")));
         _mailbox.Writer.TryComplete();

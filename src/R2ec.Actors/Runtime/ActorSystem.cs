@@ -26,6 +26,7 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         Node = node;
         Options = options ?? new ActorSystemOptions();
         Log = (logger ?? Serilog.Core.Logger.None).ForContext("Node", node);
+        Events = new ActorEventStream(e => Log.Error(e, "An actor event subscriber failed"));
         Fabric = fabric ?? new InMemoryFabric();
         Fabric.Attach(this);
         _guardian = new ActorCell(this, null, root, new Props(static () => new Guardian()));
@@ -40,7 +41,7 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     public ActorSystemOptions Options { get; }
 
     /// <summary>Lifecycle events of this node's actors, for tests and monitors.</summary>
-    public ActorEventStream Events { get; } = new();
+    public ActorEventStream Events { get; }
 
     /// <summary>The fabric this node is attached to.</summary>
     public IFabric Fabric { get; }
@@ -80,12 +81,12 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     public async Task ShutdownAsync(TimeSpan drain)
     {
         if (Interlocked.Exchange(ref _shutdown, 1) == 1) return;
-        await _guardian.RequestStop(drain, "system shutdown");
+        await _guardian.RequestStop(drain, "system shutdown").ConfigureAwait(false);
         Fabric.Detach(Node);
     }
 
     /// <summary>Shuts down without draining.</summary>
-    public async ValueTask DisposeAsync() => await ShutdownAsync(TimeSpan.Zero);
+    public async ValueTask DisposeAsync() => await ShutdownAsync(TimeSpan.Zero).ConfigureAwait(false);
 
     string IFabricNode.Node => Node;
 
@@ -115,11 +116,11 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         _receivers[path] = receiver;
         try
         {
-            await DeliverAsync(target, new Envelope(message, new ActorAddress(Node, path), id), cancellationToken);
+            await DeliverAsync(target, new Envelope(message, new ActorAddress(Node, path), id), cancellationToken).ConfigureAwait(false);
             IMessage reply;
             try
             {
-                reply = await receiver.Reply.WaitAsync(timeout, cancellationToken);
+                reply = await receiver.Reply.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -186,8 +187,12 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
             case ActorEventKind.Started:
                 Log.Information("Actor {ActorPath} started", e.Path);
                 break;
+            case ActorEventKind.Failed:
+                Log.Warning(e.Exception, "Actor {ActorPath} failed; restart {Attempt} in {BackoffMs} ms", e.Path, e.Attempt,
+                    Math.Round(e.Delay.TotalMilliseconds));
+                break;
             case ActorEventKind.Restarted:
-                Log.Warning(e.Exception, "Actor {ActorPath} restarted (attempt {Attempt}) after a backoff of {BackoffMs} ms", e.Path, e.Attempt,
+                Log.Information(e.Exception, "Actor {ActorPath} restarted (attempt {Attempt}) after a backoff of {BackoffMs} ms", e.Path, e.Attempt,
                     Math.Round(e.Delay.TotalMilliseconds));
                 break;
             case ActorEventKind.Escalated:
@@ -209,7 +214,10 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
 
     internal static string NewMessageId() => Guid.NewGuid().ToString("N");
 
-    /// <summary>Blocks until a send completes: the back-pressure of <see cref="IActorRef.Tell"/>.</summary>
+    /// <summary>
+    /// Blocks until a send completes: the back-pressure of <see cref="IActorRef.Tell"/>. The send path never resumes on
+    /// the caller's synchronization context, so blocking here cannot deadlock on it.
+    /// </summary>
     internal static void Wait(ValueTask send)
     {
         if (!send.IsCompletedSuccessfully) send.AsTask().GetAwaiter().GetResult();
@@ -219,13 +227,13 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     {
         if (target.Node != Node)
         {
-            if (!await Fabric.SendAsync(target, envelope, cancellationToken))
+            if (!await Fabric.SendAsync(target, envelope, cancellationToken).ConfigureAwait(false))
                 Undeliverable(target, envelope, $"no route to node '{target.Node}'");
             return;
         }
         if (Options.Serializer is { } serializer)
             envelope = serializer.RoundTrip(target, envelope);
-        await DeliverLocalAsync(target, envelope, cancellationToken);
+        await DeliverLocalAsync(target, envelope, cancellationToken).ConfigureAwait(false);
     }
 
     private ValueTask DeliverLocalAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)

@@ -12,6 +12,24 @@ public sealed class InMemoryFabricTests
         return (new ActorSystem("node-a", fabric: fabric), new ActorSystem("node-b", fabric: fabric), fabric);
     }
 
+    /// <summary>Starts a coordinator on <paramref name="node"/> that watches <paramref name="target"/> and records what it receives.</summary>
+    private static async Task<Inbox<IMessage>> WatchFromAsync(ActorSystem node, IActorRef target)
+    {
+        var seen = new Inbox<IMessage>();
+        using var events = new EventRecorder(node);
+        node.Spawn("coordinator", LambdaActor.Props((_, m) =>
+        {
+            seen.Add(m);
+            return Task.CompletedTask;
+        }, c =>
+        {
+            c.Watch(node.Resolve(target.Address));
+            return Task.CompletedTask;
+        }));
+        await events.NextAsync(ActorEventKind.Started, "/user/coordinator");
+        return seen;
+    }
+
     [Test]
     public async Task A_remote_reference_looks_and_works_like_a_local_one()
     {
@@ -165,23 +183,26 @@ public sealed class InMemoryFabricTests
         await using var _a = a;
         await using var _b = b;
         var target = b.Spawn("learner", LambdaActor.Props((_, _) => { }));
-        var seen = new Inbox<IMessage>();
-        using var events = new EventRecorder(a);
-        a.Spawn("coordinator", LambdaActor.Props((_, m) =>
-        {
-            seen.Add(m);
-            return Task.CompletedTask;
-        }, c =>
-        {
-            c.Watch(a.Resolve(target.Address));
-            return Task.CompletedTask;
-        }));
-        await events.NextAsync(ActorEventKind.Started, "/user/coordinator");
+        var seen = await WatchFromAsync(a, target);
 
         await b.StopAsync(target);
 
         var terminated = (Terminated)await seen.NextAsync();
         Assert.That(terminated.Actor, Is.EqualTo("r2ec://node-b/user/learner"));
+    }
+
+    [Test]
+    public async Task Losing_a_node_terminates_the_watches_of_its_actors()
+    {
+        var (a, b, fabric) = TwoNodes();
+        await using var _a = a;
+        await using var _b = b;
+        var target = b.Spawn("rollout-1", LambdaActor.Props((_, _) => { }));
+        var seen = await WatchFromAsync(a, target);
+
+        fabric.Detach("node-b");
+
+        Assert.That(((Terminated)await seen.NextAsync()).Actor, Is.EqualTo("r2ec://node-b/user/rollout-1"));
     }
 
     [Test]

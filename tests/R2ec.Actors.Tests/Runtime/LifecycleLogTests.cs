@@ -25,12 +25,16 @@ public sealed class LifecycleLogTests
         await events.NextAsync(ActorEventKind.Restarted, "/user/learner");
 
         var started = await sink.Events.NextAsync(e => e.MessageTemplate.Text.Contains("started"));
+        var failed = await sink.Events.NextAsync(e => e.MessageTemplate.Text.Contains("failed"));
         var restarted = await sink.Events.NextAsync(e => e.MessageTemplate.Text.Contains("restarted"));
         Assert.Multiple(() =>
         {
             Assert.That(started.Properties["ActorPath"].ToString(), Is.EqualTo("\"/user/learner\""));
             Assert.That(started.Properties["Node"].ToString(), Is.EqualTo("\"node-1\""));
-            Assert.That(restarted.Level, Is.EqualTo(LogEventLevel.Warning));
+            Assert.That(failed.Level, Is.EqualTo(LogEventLevel.Warning));
+            Assert.That(failed.Exception?.Message, Is.EqualTo("bad batch"));
+            Assert.That(failed.Properties["BackoffMs"].ToString(), Is.EqualTo("10"));
+            Assert.That(restarted.Level, Is.EqualTo(LogEventLevel.Information));
             Assert.That(restarted.Exception?.Message, Is.EqualTo("bad batch"));
             Assert.That(restarted.Properties["ActorPath"].ToString(), Is.EqualTo("\"/user/learner\""));
         });

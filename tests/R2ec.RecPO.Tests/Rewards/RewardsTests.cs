@@ -25,6 +25,20 @@ public sealed class RewardsTests
     }
 
     [Test]
+    public void Target_probability_leaves_out_the_history_but_never_the_target()
+    {
+        float[] scores = [0f, 50f, MathF.Log(3f), 50f];
+        Assert.That(R2ec.RecPO.Rewards.TargetProbability(scores, 2, [3, 1]), Is.EqualTo(0.75).Within(1e-6));
+        Assert.That(R2ec.RecPO.Rewards.TargetProbability(scores, 2, [1, 3, 3, 2]), Is.EqualTo(0.75).Within(1e-6));
+        Assert.That(R2ec.RecPO.Rewards.TargetProbability(scores, 2, []),
+            Is.EqualTo(R2ec.RecPO.Rewards.TargetProbability(scores, 2)).Within(1e-15));
+    }
+
+    [Test]
+    public void Target_probability_rejects_a_history_item_out_of_range() =>
+        Assert.Throws<ArgumentException>(() => R2ec.RecPO.Rewards.TargetProbability([0f, 1f], 0, [2]));
+
+    [Test]
     public void Target_probability_is_stable_for_large_scores()
     {
         float[] scores = [1000f, 1000f];

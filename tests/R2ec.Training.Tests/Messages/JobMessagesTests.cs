@@ -36,8 +36,8 @@ public sealed class JobMessagesTests
         yield return new RolloutRequest { Step = 3, PolicyVersion = 2, GroupSize = 4, Seed = 42, Samples = { new RolloutSample { SampleIndex = 5, UserIndex = 9 } } };
         yield return Group(4, 32);
         yield return new RewardedGroup { Group = Group(2, 5), Rewards = { 0.5, 0.1 }, Advantages = { 0.7, -0.7 }, RelabelMask = { 1, 0 } };
-        yield return new WeightsPublished { Version = 4, Uri = "file:///runs/a/weights/4.safetensors", Sha256 = new string('a', 64), SizeBytes = 123456789, Step = 4 };
-        yield return new ItemTablePublished { Version = 2, PolicyVersion = 4, Uri = "http://learner:8080/items/2", Sha256 = new string('b', 64), ItemCount = 12000, Dimension = 64 };
+        yield return new WeightsPublished { Version = 4, Step = 4, Blob = new BlobRef { Uri = "file:///runs/a/weights/4.safetensors", Sha256 = new string('a', 64), SizeBytes = 123456789 } };
+        yield return new ItemTablePublished { Version = 2, PolicyVersion = 4, ItemCount = 12000, Dimension = 64, Blob = new BlobRef { Uri = "http://learner:8080/items/2", Sha256 = new string('b', 64), SizeBytes = 3_072_000 } };
         yield return new StepCompleted { Step = 4, PolicyVersion = 5, Metrics = new StepMetrics { RewardMean = 0.2, ClipFraction = 0.1, GroupsReceived = 32 } };
         yield return new Shutdown { Reason = "done", DrainSeconds = 30 };
         yield return new Heartbeat { Node = "node-2", Role = "rollout", Sequence = 8, SentUnixMs = 1_700_000_000_000, InFlight = 3 };

@@ -25,8 +25,8 @@ internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
         };
         var samples = Job.Data.Split(split);
         var count = request.MaxUsers == 0 ? samples.Count : Math.Min(samples.Count, (int)request.MaxUsers);
-        var policy = Replica.At(request.Weights);
-        var items = Replica.Items(request.ItemTable);
+        var policy = Replica.At(request.WeightsVersion, request.Weights);
+        var items = Replica.Items(request.ItemTableVersion, request.ItemTable);
         var scores = new float[Job.Data.ItemCount];
         var result = new EvaluationResult();
         for (var i = 0; i < count; i++)

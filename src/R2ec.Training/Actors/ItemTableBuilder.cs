@@ -16,14 +16,14 @@ internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
     protected override Task ReceiveAsync(IMessage message)
     {
         if (message is BuildItemTable build)
-            Context.Reply(Build(Replica, Job, build.Weights));
+            Context.Reply(Build(Replica, Job, build.Version, build.Weights));
         return Task.CompletedTask;
     }
 
-    internal static ItemTablePublished Build(PolicyReplica replica, JobContext job, BlobReference weights)
+    internal static ItemTablePublished Build(PolicyReplica replica, JobContext job, ulong version, BlobRef weights)
     {
         var clock = Stopwatch.StartNew();
-        var policy = replica.At(weights);
+        var policy = replica.At(version, weights);
         var count = job.Data.ItemCount;
         var dim = policy.EmbeddingSize;
         var data = new float[count * dim];
@@ -32,15 +32,14 @@ internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
             var n = Math.Min(Chunk, count - first);
             policy.EncodeItems(first + 1, n, data.AsSpan(first * dim, n * dim));
         }
-        var table = new ItemEmbeddings(weights.Version, count, dim, data);
-        var blob = job.Store.Put(JobContext.ItemsKind, weights.Version, table.ToBlob());
-        job.Store.Forget(JobContext.ItemsKind, weights.Version == 0 ? 0 : weights.Version - 1);
+        var table = new ItemEmbeddings(version, count, dim, data);
+        var blob = job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
+        job.Store.Forget(JobContext.ItemsKind, version == 0 ? 0 : version - 1);
         Serilog.Log.ForContext<ItemTableBuilder>().Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
-            weights.Version, count, dim, clock.Elapsed.TotalSeconds);
+            version, count, dim, clock.Elapsed.TotalSeconds);
         return new ItemTablePublished
         {
-            Version = blob.Version, PolicyVersion = weights.Version, Uri = blob.Uri, Sha256 = blob.Sha256,
-            SizeBytes = blob.SizeBytes, ItemCount = (uint)count, Dimension = (uint)dim,
+            Version = version, PolicyVersion = version, Blob = blob, ItemCount = (uint)count, Dimension = (uint)dim,
         };
     }
 }

@@ -73,9 +73,9 @@ internal sealed class Learner(JobContext job) : Actor
                 _policy!.LoadWeights(job.Store.Fetch(restore.Weights).Span);
                 if (restore.Optimizer is { } optimizer)
                     _policy.LoadOptimizer(job.Store.Fetch(optimizer).Span);
-                _version = restore.Weights.Version;
+                _version = restore.Version;
                 _itemTableVersion = _version;
-                Context.Reply(new Snapshot { Weights = restore.Weights, Optimizer = restore.Optimizer });
+                Context.Reply(new Snapshot { Version = _version, Weights = restore.Weights, Optimizer = restore.Optimizer });
                 break;
         }
     }
@@ -121,16 +121,14 @@ internal sealed class Learner(JobContext job) : Actor
         _version++;
         var weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights());
         job.Store.Forget(JobContext.WeightsKind, _version - 1);
-        await Context.System.Resolve(JobContext.WeightsTopic).TellAsync(new WeightsPublished
-        {
-            Version = _version, Uri = weights.Uri, Sha256 = weights.Sha256, SizeBytes = weights.SizeBytes, Step = _collector.Step,
-        }, Context.Self);
+        await Context.System.Resolve(JobContext.WeightsTopic).TellAsync(
+            new WeightsPublished { Version = _version, Blob = weights, Step = _collector.Step }, Context.Self);
         var encodeSeconds = 0.0;
         if (_version % (ulong)options.Rollout.ItemTableRefresh == 0)
         {
             var encodeClock = Stopwatch.StartNew();
             var table = await Context.System.Resolve(job.ItemTableBuilder)
-                .AskAsync<ItemTablePublished>(new BuildItemTable { Weights = weights }, TimeSpan.FromMinutes(10));
+                .AskAsync<ItemTablePublished>(new BuildItemTable { Version = _version, Weights = weights }, TimeSpan.FromMinutes(10));
             _itemTableVersion = table.Version;
             encodeSeconds = encodeClock.Elapsed.TotalSeconds;
         }
@@ -170,7 +168,7 @@ internal sealed class Learner(JobContext job) : Actor
     private Snapshot Snapshot(SnapshotRequest request)
     {
         _version = request.Version;
-        var snapshot = new Snapshot { Weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights()) };
+        var snapshot = new Snapshot { Version = _version, Weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights()) };
         if (request.IncludeOptimizer)
         {
             snapshot.Optimizer = job.Store.Put(JobContext.OptimizerKind, _version, _policy.SaveOptimizer());

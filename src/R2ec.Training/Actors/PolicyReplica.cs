@@ -13,34 +13,38 @@ internal sealed class PolicyReplica(IPolicyCompute compute, WeightStore store) :
 {
     private string? _weightsDigest;
     private ItemEmbeddings? _items;
+    private string? _itemsDigest;
 
     public ulong? WeightsVersion { get; private set; }
 
     /// <summary>The policy at weights version <paramref name="version"/>.</summary>
     public IPolicyCompute At(ulong version) =>
-        At(store.Find(JobContext.WeightsKind, version) ?? throw new InvalidOperationException($"weights version {version} is not on the data plane"));
+        At(version, store.Find(JobContext.WeightsKind, version) ?? throw new InvalidOperationException($"weights version {version} is not on the data plane"));
 
-    /// <summary>The policy with the weights of <paramref name="weights"/>.</summary>
-    public IPolicyCompute At(BlobReference weights)
+    /// <summary>The policy with the weights of <paramref name="weights"/>, version <paramref name="version"/>.</summary>
+    public IPolicyCompute At(ulong version, BlobRef weights)
     {
-        if (_weightsDigest != weights.Sha256 || WeightsVersion != weights.Version)
+        if (_weightsDigest != weights.Sha256 || WeightsVersion != version)
         {
             compute.LoadWeights(store.Fetch(weights).Span);
             _weightsDigest = weights.Sha256;
-            WeightsVersion = weights.Version;
+            WeightsVersion = version;
         }
         return compute;
     }
 
     /// <summary>The item table of version <paramref name="version"/>.</summary>
     public ItemEmbeddings Items(ulong version) =>
-        Items(store.Find(JobContext.ItemsKind, version) ?? throw new InvalidOperationException($"item table version {version} is not on the data plane"));
+        Items(version, store.Find(JobContext.ItemsKind, version) ?? throw new InvalidOperationException($"item table version {version} is not on the data plane"));
 
-    /// <summary>The item table of <paramref name="table"/>.</summary>
-    public ItemEmbeddings Items(BlobReference table)
+    /// <summary>The item table <paramref name="table"/>, version <paramref name="version"/>.</summary>
+    public ItemEmbeddings Items(ulong version, BlobRef table)
     {
-        if (_items is null || _items.Version != table.Version)
-            _items = ItemEmbeddings.FromBlob(table.Version, store.Fetch(table).Span);
+        if (_items is null || _items.Version != version || _itemsDigest != table.Sha256)
+        {
+            _items = ItemEmbeddings.FromBlob(version, store.Fetch(table).Span);
+            _itemsDigest = table.Sha256;
+        }
         return _items;
     }
 

@@ -144,7 +144,7 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
     {
         var version = state.PolicyVersion + 1;
         var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version }, LongAsk);
-        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Weights = snapshot.Weights }, LongAsk);
+        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = version, Weights = snapshot.Weights }, LongAsk);
         return state with { PolicyVersion = version, ItemTableVersion = table.Version };
     }
 

@@ -115,7 +115,7 @@ public sealed class TrainingJob
             var optimizer = store.Put(JobContext.OptimizerKind, state.PolicyVersion, _checkpoints.Read(resumed, "optimizer.bin"));
             if (resumed.Files.Any(f => f.Name == "items.bin"))
                 store.Put(JobContext.ItemsKind, state.ItemTableVersion, _checkpoints.Read(resumed, "items.bin"));
-            await refs.Learner.AskAsync<Snapshot>(new RestoreRequest { Weights = weights, Optimizer = optimizer }, LongAsk);
+            await refs.Learner.AskAsync<Snapshot>(new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
             log.Information("Restored policy version {Version} and item table {ItemTable} from checkpoint", state.PolicyVersion, state.ItemTableVersion);
         }
         else
@@ -221,19 +221,15 @@ public sealed class TrainingJob
         var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
             ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = state.PolicyVersion }, LongAsk)).Weights;
         var table = job.Store.Find(JobContext.ItemsKind, state.PolicyVersion)
-            ?? BlobOf(await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Weights = weights }, LongAsk));
+            ?? (await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
         var result = await refs.Evaluator.AskAsync<EvaluationResult>(new EvaluateRequest
         {
             Split = split, Reasoning = reasoning, Weights = weights, ItemTable = table, MaxUsers = maxUsers,
+            WeightsVersion = state.PolicyVersion, ItemTableVersion = state.PolicyVersion,
             MaxNewTokens = (uint)_options.Rollout.MaxNewTokens,
         }, LongAsk);
         return result.Ranks.Select(r => (int)r).ToArray();
     }
-
-    internal static BlobReference BlobOf(ItemTablePublished table) => new()
-    {
-        Kind = JobContext.ItemsKind, Version = table.Version, Uri = table.Uri, Sha256 = table.Sha256, SizeBytes = table.SizeBytes,
-    };
 
     private string Report(IReadOnlyList<MetricsRow> rows, JobState state)
     {

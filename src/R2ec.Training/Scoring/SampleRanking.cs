@@ -12,19 +12,22 @@ public static class SampleRanking
     /// <summary>The target's 1-based rank, history masked, ties to the lower item number.</summary>
     public static int Rank(ReadOnlySpan<float> scores, Sample sample)
     {
-        var history = sample.History.Length <= 256 ? stackalloc int[sample.History.Length] : new int[sample.History.Length];
-        for (var h = 0; h < history.Length; h++)
-            history[h] = sample.History[h] - 1;
-        return RankingMetrics.Rank(scores, sample.Target - 1, history);
+        Span<int> history = sample.History.Length <= 256 ? stackalloc int[sample.History.Length] : new int[sample.History.Length];
+        return RankingMetrics.Rank(scores, sample.Target - 1, Indices(sample, history));
     }
 
-    /// <summary>The target's softmax probability over all items with its history (other than the target) excluded.</summary>
+    /// <summary>The target's softmax probability over all items with its history (other than the target) left out.</summary>
     public static double TargetProbability(ReadOnlySpan<float> scores, Sample sample)
     {
-        var masked = scores.ToArray();
-        foreach (var item in sample.History)
-            if (item != sample.Target)
-                masked[item - 1] = float.NegativeInfinity;
-        return Rewards.TargetProbability(masked, sample.Target - 1);
+        Span<int> history = sample.History.Length <= 256 ? stackalloc int[sample.History.Length] : new int[sample.History.Length];
+        return Rewards.TargetProbability(scores, sample.Target - 1, Indices(sample, history));
+    }
+
+    // Item numbers are 1..N; score indices are 0..N-1.
+    private static ReadOnlySpan<int> Indices(Sample sample, Span<int> history)
+    {
+        for (var h = 0; h < history.Length; h++)
+            history[h] = sample.History[h] - 1;
+        return history;
     }
 }

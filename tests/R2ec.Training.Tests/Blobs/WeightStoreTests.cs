@@ -26,7 +26,7 @@ public sealed class WeightStoreTests
         var store = new WeightStore();
         store.Put("weights", 1, [1]);
 
-        Assert.That(store.Put("weights", 1, [1]).Version, Is.EqualTo(1UL), "the same content again is fine");
+        Assert.That(store.Put("weights", 1, [1]).Uri, Is.EqualTo("mem://weights/1"), "the same content again is fine");
         var e = Assert.Throws<InvalidOperationException>(() => store.Put("weights", 1, [2]));
         Assert.That(e!.Message, Does.Contain("weights version 1 already exists"));
     }
@@ -56,6 +56,6 @@ public sealed class WeightStoreTests
         Assert.That(store.Find("weights", 1), Is.Null);
         Assert.That(store.Find("weights", 2), Is.Not.Null);
         Assert.That(store.Find("items", 1), Is.Not.Null);
-        Assert.Throws<InvalidDataException>(() => store.Fetch(new R2ec.Training.Messages.BlobReference { Kind = "weights", Version = 1 }));
+        Assert.Throws<InvalidDataException>(() => store.Fetch(new R2ec.Training.Messages.BlobRef { Uri = WeightStore.UriOf("weights", 1) }));
     }
 }

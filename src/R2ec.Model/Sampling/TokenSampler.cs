@@ -1,0 +1,103 @@
+using System.Numerics.Tensors;
+using R2ec.Tensors.Ops;
+
+namespace R2ec.Model.Sampling;
+
+/// <summary>Draws one token from a row of logits with temperature, top-k and top-p, from one uniform number.</summary>
+public sealed class TokenSampler
+{
+    private readonly SamplingOptions _options;
+    private readonly float[] _scratch;
+    private readonly int[] _order;
+
+    /// <summary>A sampler for rows of <paramref name="vocabSize"/> logits (holds scratch buffers: one per thread).</summary>
+    public TokenSampler(SamplingOptions options, int vocabSize)
+    {
+        options.Validate(vocabSize);
+        _options = options;
+        _scratch = new float[vocabSize];
+        _order = new int[options.TopK > 0 ? Math.Min(options.TopK, vocabSize) : vocabSize];
+    }
+
+    /// <summary>
+    /// Picks a token from <paramref name="logits"/> with <paramref name="uniform"/> in [0, 1) and returns it with its
+    /// log-prob under the sampling distribution and under the plain policy (temperature 1, no filter).
+    /// </summary>
+    public (int Token, float SamplingLogProb, float PolicyLogProb) Choose(ReadOnlySpan<float> logits, double uniform)
+    {
+        var (max, logSum) = Softmax.LogSumExpParts(logits, _scratch);
+        int token;
+        float samplingLogProb;
+        if (_options.Greedy)
+        {
+            token = TensorPrimitives.IndexOfMax(logits);
+            samplingLogProb = 0f;
+        }
+        else
+        {
+            (token, samplingLogProb) = Draw(logits, uniform);
+        }
+        return (token, samplingLogProb, logits[token] - max - logSum);
+    }
+
+    private (int, float) Draw(ReadOnlySpan<float> logits, double uniform)
+    {
+        var invT = 1f / _options.Temperature;
+        var filtered = _options.TopK > 0 || _options.TopP < 1f;
+        if (!filtered)
+        {
+            // Plain softmax in index order.
+            var p = _scratch.AsSpan(0, logits.Length);
+            TensorPrimitives.Multiply(logits, invT, p);
+            var max = TensorPrimitives.Max(p);
+            TensorPrimitives.Subtract(p, max, p);
+            TensorPrimitives.Exp(p, p);
+            var sum = (double)TensorPrimitives.Sum(p);
+            return Pick(p, i => i, sum, uniform);
+        }
+        // Candidates best first (ties: lower id first), then the nucleus prefix of them.
+        var order = _order.AsSpan();
+        TopK.Select(logits, order);
+        var q = _scratch.AsSpan(0, order.Length);
+        var best = logits[order[0]] * invT;
+        for (var i = 0; i < order.Length; i++)
+            q[i] = MathF.Exp(logits[order[i]] * invT - best);
+        var total = (double)TensorPrimitives.Sum(q);
+        var keep = order.Length;
+        if (_options.TopP < 1f)
+        {
+            var cumulative = 0.0;
+            for (var i = 0; i < order.Length; i++)
+            {
+                cumulative += q[i];
+                if (cumulative >= _options.TopP * total)
+                {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        var kept = q[..keep];
+        var keptSum = (double)TensorPrimitives.Sum(kept);
+        var orderArray = _order;
+        return Pick(kept, i => orderArray[i], keptSum, uniform);
+    }
+
+    // Inverse CDF over unnormalised weights w (sum given); returns the token and log(w/sum).
+    private static (int, float) Pick(ReadOnlySpan<float> w, Func<int, int> tokenOf, double sum, double uniform)
+    {
+        var target = uniform * sum;
+        var cumulative = 0.0;
+        var chosen = -1;
+        for (var i = 0; i < w.Length; i++)
+        {
+            if (w[i] <= 0f)
+                continue;
+            chosen = i;
+            cumulative += w[i];
+            if (cumulative > target)
+                break;
+        }
+        return (tokenOf(chosen), (float)Math.Log(w[chosen] / sum));
+    }
+}

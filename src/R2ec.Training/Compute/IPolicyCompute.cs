@@ -46,6 +46,13 @@ public interface IPolicyCompute : IDisposable
     StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate);
 
     /// <summary>
+    /// Called once per RecPO step before its first mini-batch, with the whole ordered batch and its plan, while the
+    /// weights are still those the batch was sampled with: the place to compute old (sampling-policy) quantities such
+    /// as the in-batch item log-probabilities of each mini-batch.
+    /// </summary>
+    void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings);
+
+    /// <summary>
     /// Accumulates the gradient of the RecPO loss of one mini-batch (token loss + item loss, scaled by
     /// <see cref="MiniBatch.LossScale"/>) and, when <see cref="MiniBatch.StepAfter"/>, clips and takes an optimizer step.
     /// </summary>
@@ -143,7 +150,8 @@ public sealed record SampledGroup(int[] PromptTokens, IReadOnlyList<SampledTraje
 /// <param name="OldLogprobs">Sampling-time log-probabilities of the completion (logp_old).</param>
 /// <param name="Advantage">The trajectory's advantage.</param>
 /// <param name="Relabel">1 when the trajectory gets the item loss.</param>
-public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, float[] OldLogprobs, double Advantage, float Relabel);
+/// <param name="AnswerAppended">Whether the last token was appended rather than sampled (it has no log-prob and no token loss).</param>
+public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, float[] OldLogprobs, double Advantage, float Relabel, bool AnswerAppended);
 
 /// <summary>Loss settings of one mini-batch.</summary>
 /// <param name="LearningRate">Rate of the optimizer step, if one is taken.</param>

@@ -25,6 +25,9 @@ public sealed class JobOptions
     /// <summary>Which dataset the job trains on.</summary>
     public DataOptions Data { get; init; } = new();
 
+    /// <summary>Shape of the policy trained from scratch.</summary>
+    public ModelOptions Model { get; init; } = new();
+
     /// <summary>Length of each stage of the job.</summary>
     public StageOptions Stages { get; init; } = new();
 
@@ -47,6 +50,7 @@ public sealed class JobOptions
         Rollout.Validate();
         RecPO.Validate();
         Data.Validate();
+        Model.Validate();
         Stages.Validate();
         Learner.Validate();
         Schedule.Validate();
@@ -222,7 +226,7 @@ public sealed class DataOptions
 {
     /// <summary>A prepared dataset folder (<c>r2ec data prepare</c>); empty means the synthetic dataset.</summary>
     [Description("prepared dataset folder; empty = synthetic")]
-    public string Dataset { get; init; } = "";
+    public string? Dataset { get; init; }
 
     /// <summary>Seed of the synthetic dataset.</summary>
     [Description("seed of the synthetic dataset")]
@@ -411,5 +415,44 @@ public sealed class FaultOptions
     {
         JobOptions.Require(RolloutFailStep >= -1, "Faults:RolloutFailStep", "must be -1 (off) or a step number", RolloutFailStep);
         JobOptions.Require(RestartBackoffSeconds >= 0 && double.IsFinite(RestartBackoffSeconds), "Faults:RestartBackoffSeconds", "must be 0 or positive", RestartBackoffSeconds);
+    }
+}
+
+/// <summary>Shape of the Qwen2-style policy the job trains from scratch (DESIGN.md §7).</summary>
+public sealed class ModelOptions
+{
+    /// <summary>Hidden size d (also the embedding size of users and items).</summary>
+    [Description("hidden size (paper: Qwen2.5-1.5B, 1536)")]
+    public int HiddenSize { get; init; } = 64;
+
+    /// <summary>Transformer layers.</summary>
+    [Description("layers (paper: 28)")]
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Attention heads.</summary>
+    [Description("attention heads (paper: 12)")]
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Key/value heads (grouped-query attention).</summary>
+    [Description("key/value heads (paper: 2)")]
+    public int KeyValueHeads { get; init; } = 2;
+
+    /// <summary>Feed-forward size.</summary>
+    [Description("feed-forward size (paper: 8960)")]
+    public int IntermediateSize { get; init; } = 128;
+
+    /// <summary>Longest sequence (prompt and completion).</summary>
+    [Description("max positions")]
+    public int MaxPositions { get; init; } = 1024;
+
+    internal void Validate()
+    {
+        JobOptions.Require(HiddenSize >= 8, "Model:HiddenSize", "must be at least 8", HiddenSize);
+        JobOptions.Require(Layers >= 1, "Model:Layers", "must be at least 1", Layers);
+        JobOptions.Require(Heads >= 1 && HiddenSize % Heads == 0 && HiddenSize / Heads % 2 == 0, "Model:Heads",
+            "must divide Model:HiddenSize into an even head size", Heads);
+        JobOptions.Require(KeyValueHeads >= 1 && Heads % KeyValueHeads == 0, "Model:KeyValueHeads", "must divide Model:Heads", KeyValueHeads);
+        JobOptions.Require(IntermediateSize >= 1, "Model:IntermediateSize", "must be at least 1", IntermediateSize);
+        JobOptions.Require(MaxPositions >= 16, "Model:MaxPositions", "must be at least 16", MaxPositions);
     }
 }

@@ -137,6 +137,10 @@ internal sealed class ToyPolicy : IPolicyCompute
         return new StepLoss(loss / batch.Count, batch.Count * 4);
     }
 
+    public void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings)
+    {
+    }
+
     public LearnStats LearnMiniBatch(IReadOnlyList<LearnRow> rows, MiniBatch miniBatch, in LearnSettings settings)
     {
         var probs = Softmax(_logits, 1);

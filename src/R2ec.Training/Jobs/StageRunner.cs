@@ -17,6 +17,9 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
     private (JobStage Stage, long Step, bool Completed)? _lastCheckpoint;
 
+    /// <summary>Metrics of the RecPO steps run by this invocation.</summary>
+    public List<StepMetrics> RecPOSteps { get; } = [];
+
     public async Task<JobState> RunAsync(JobState state)
     {
         while (true)
@@ -109,6 +112,7 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
                 Step = step + 1, DataCursor = next, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
             };
             var m = completed.Metrics;
+            RecPOSteps.Add(m);
             owner.AppendMetrics("recpo", step + 1, m);
             log.Information(
                 "RecPO step {Step}/{Steps}: reward {RewardMean:F4} ± {RewardStd:F4}, advantage {AdvantageMean:F3} ± {AdvantageStd:F3}, " +

@@ -134,7 +134,11 @@ public sealed class TrainingJob
         }
 
         var rows = await FinalEvaluationAsync(job, refs, state, log);
-        _run.WriteReport(Report(rows, state));
+        var throughput = Throughput.Of(runner.RecPOSteps, _options.Rollout.Workers);
+        log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
+            "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
+            throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
+        _run.WriteReport(Report(rows, state, throughput));
         log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
         await system.ShutdownAsync(TimeSpan.FromSeconds(5));
         return new JobResult(true, rows, _run, state);
@@ -231,7 +235,7 @@ public sealed class TrainingJob
         return result.Ranks.Select(r => (int)r).ToArray();
     }
 
-    private string Report(IReadOnlyList<MetricsRow> rows, JobState state)
+    private string Report(IReadOnlyList<MetricsRow> rows, JobState state, Throughput throughput)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# R2ec run `{Path.GetFileName(_run.Root)}`");
@@ -245,6 +249,10 @@ public sealed class TrainingJob
         sb.AppendLine("Test split, full ranking over all items, history masked; every row over the same test users:");
         sb.AppendLine();
         sb.Append(MetricsRow.Markdown(rows));
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation ({_options.Rollout.Workers} rollout workers, {Environment.ProcessorCount} cores):");
+        sb.AppendLine();
+        sb.Append(throughput.Markdown());
         sb.AppendLine();
         sb.AppendLine("Configuration: `config.json`. Events: `events.jsonl`. Per-step metrics: `metrics.jsonl`.");
         return sb.ToString();

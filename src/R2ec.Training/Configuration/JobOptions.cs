@@ -164,7 +164,7 @@ public sealed class RolloutOptions
     public int MaxNewTokens { get; init; } = 32;
 
     /// <summary>Policy versions between item-table refreshes.</summary>
-    [Description("policy versions between item-table refreshes (paper: every step)")]
+    [Description("policy versions between item-table refreshes")]
     public int ItemTableRefresh { get; init; } = 1;
 
     internal void Validate()
@@ -266,11 +266,11 @@ public sealed class StageOptions
 
     /// <summary>Next-token prediction steps.</summary>
     [Description("LM warm-up steps")]
-    public int LmWarmupSteps { get; init; } = 60;
+    public int LmWarmupSteps { get; init; } = 100;
 
     /// <summary>In-batch contrastive steps without reasoning (the "w/o reasoning" baseline).</summary>
     [Description("recommendation warm-up steps")]
-    public int RecWarmupSteps { get; init; } = 60;
+    public int RecWarmupSteps { get; init; } = 400;
 
     /// <summary>Samples per warm-up step.</summary>
     [Description("samples per warm-up step")]
@@ -278,7 +278,7 @@ public sealed class StageOptions
 
     /// <summary>RecPO steps.</summary>
     [Description("RecPO steps")]
-    public int RecPOSteps { get; init; } = 20;
+    public int RecPOSteps { get; init; } = 40;
 
     internal void Validate()
     {
@@ -309,7 +309,7 @@ public sealed class LearnerOptions
     public int UsersPerStep { get; init; } = 8;
 
     /// <summary>PPO epochs over each step's batch, μ.</summary>
-    [Description("PPO epochs per step, mu (paper: 1)")]
+    [Description("PPO epochs per step, mu")]
     public int PpoEpochs { get; init; } = 1;
 
     /// <summary>Trajectories per mini-batch.</summary>
@@ -322,7 +322,7 @@ public sealed class LearnerOptions
 
     /// <summary>Peak learning rate of the RecPO stage.</summary>
     [Description("RecPO learning rate (paper: 1e-5, pretrained 1.5B model)")]
-    public double LearningRate { get; init; } = 1e-4;
+    public double LearningRate { get; init; } = 3e-4;
 
     /// <summary>Peak learning rate of the warm-up stages.</summary>
     [Description("warm-up learning rate")]
@@ -341,7 +341,7 @@ public sealed class LearnerOptions
     public double WeightDecay { get; init; } = 0.01;
 
     /// <summary>Gradient clipping by global norm; 0 disables it.</summary>
-    [Description("global gradient-norm clip, 0 = off (paper: 1.0)")]
+    [Description("global gradient-norm clip, 0 = off")]
     public double GradClip { get; init; } = 1.0;
 
     /// <summary>How many versions a group may lag the learner; 0 is the synchronous mode.</summary>
@@ -422,23 +422,23 @@ public sealed class FaultOptions
 public sealed class ModelOptions
 {
     /// <summary>Hidden size d (also the embedding size of users and items).</summary>
-    [Description("hidden size (paper: Qwen2.5-1.5B, 1536)")]
+    [Description("hidden size (Qwen2.5-1.5B: 1536)")]
     public int HiddenSize { get; init; } = 64;
 
     /// <summary>Transformer layers.</summary>
-    [Description("layers (paper: 28)")]
+    [Description("layers (Qwen2.5-1.5B: 28)")]
     public int Layers { get; init; } = 2;
 
     /// <summary>Attention heads.</summary>
-    [Description("attention heads (paper: 12)")]
+    [Description("attention heads (Qwen2.5-1.5B: 12)")]
     public int Heads { get; init; } = 4;
 
     /// <summary>Key/value heads (grouped-query attention).</summary>
-    [Description("key/value heads (paper: 2)")]
+    [Description("key/value heads (Qwen2.5-1.5B: 2)")]
     public int KeyValueHeads { get; init; } = 2;
 
     /// <summary>Feed-forward size.</summary>
-    [Description("feed-forward size (paper: 8960)")]
+    [Description("feed-forward size (Qwen2.5-1.5B: 8960)")]
     public int IntermediateSize { get; init; } = 128;
 
     /// <summary>Longest sequence (prompt and completion).</summary>

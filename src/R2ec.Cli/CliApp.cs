@@ -22,6 +22,9 @@ public static class CliApp
         var root = new RootCommand("R2ec.Distributed: RecPO training of the R2ec recommender on actors.");
         globals.AddTo(root);
         root.Subcommands.Add(InfoCommand.Create(globals, output));
+        root.Subcommands.Add(DataCommand.Create(globals, output));
+        root.Subcommands.Add(BenchCommand.Create(globals, output));
+        root.Subcommands.Add(ParquetCommand.Create(globals, output));
         root.Subcommands.Add(TrainCommand.Create(globals, output));
 
         var parse = root.Parse(args);

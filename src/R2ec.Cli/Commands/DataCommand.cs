@@ -12,9 +12,10 @@ public static class DataCommand
 {
     private static readonly string[] SplitNames = ["auto", "time", "last-out"];
 
-    /// <summary>Builds the command; <paramref name="store"/> is the table format of dataset folders.</summary>
-    public static Command Create(GlobalOptions globals, TextWriter output, IDatasetTableStore store)
+    /// <summary>Builds the command; <paramref name="store"/> is the table format of dataset folders (Parquet by default).</summary>
+    public static Command Create(GlobalOptions globals, TextWriter output, IDatasetTableStore? store = null)
     {
+        store ??= new ParquetDatasetStore();
         var command = new Command("data", "prepare datasets from raw interaction logs, and describe prepared ones");
         command.Subcommands.Add(Prepare(globals, output, store));
         command.Subcommands.Add(Stats(globals, output, store));
@@ -23,7 +24,7 @@ public static class DataCommand
 
     private static Command Prepare(GlobalOptions globals, TextWriter output, IDatasetTableStore store)
     {
-        var format = new Option<DatasetFormat>("--format") { Description = "input format: amazon2023, movielens, recbole or synthetic", Required = true };
+        var format = new Option<DatasetFormat>("--format") { Description = "input format", HelpName = "amazon2023|movielens|recbole|synthetic", Required = true };
         var input = new Option<string[]>("--input")
         {
             Description = "input files or folder (movielens: the folder; amazon2023: rating CSV and meta JSONL; recbole: .inter and .item)",
@@ -66,6 +67,7 @@ public static class DataCommand
                 options.Validate();
                 var skipBad = parse.GetValue(skip);
                 var target = parse.GetValue(outputFolder)!;
+                DatasetFolder.CheckReplaceable(target, parse.GetValue(force));
                 var clock = Stopwatch.StartNew();
                 var log = WithProgress(progress => DatasetInputs.Read(parse.GetValue(format), parse.GetValue(input) ?? [],
                     new ReaderOptions(skipBad ? BadRowPolicy.Skip : BadRowPolicy.Fail, progress), synthetic));

@@ -19,9 +19,10 @@ namespace R2ec.Cli.Commands;
 /// </summary>
 public static class TrainCommand
 {
-    /// <summary>Builds the command; <paramref name="store"/> reads prepared dataset folders (null: only the synthetic dataset).</summary>
+    /// <summary>Builds the command; <paramref name="store"/> is the table format of dataset folders (Parquet by default).</summary>
     public static Command Create(GlobalOptions globals, TextWriter output, IDatasetTableStore? store = null)
     {
+        store ??= new ParquetDatasetStore();
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "continue the run in this run directory from its newest checkpoint" };
         var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "train on a prepared dataset folder (r2ec data prepare), e.g. datasets/ml-small" };
         var command = new Command("train", "train R2ec with RecPO on the actors (default: synthetic dataset, small model, cluster-config/local.json)");
@@ -53,13 +54,11 @@ public static class TrainCommand
         return command;
     }
 
-    private static TrainingData LoadData(JobOptions options, IDatasetTableStore? store)
+    private static TrainingData LoadData(JobOptions options, IDatasetTableStore store)
     {
         var d = options.Data;
         if (string.IsNullOrEmpty(d.Dataset))
             return TrainingData.Synthetic(d.SyntheticSeed, d.SyntheticUsers, d.SyntheticItems, d.HistoryWindow);
-        if (store is null)
-            throw new ConfigurationException($"Data:Dataset '{d.Dataset}': this build has no table store to read prepared dataset folders");
         if (!Directory.Exists(d.Dataset))
             throw new ConfigurationException($"Data:Dataset '{d.Dataset}' does not exist; prepare it with r2ec data prepare");
         var (_, dataset) = DatasetFolder.Read(d.Dataset, store);

@@ -110,8 +110,14 @@ public static class DatasetFolder
         return new OutputFile(rows, new FileInfo(path).Length, AtomicFile.Sha256Hex(path));
     }
 
-    private static void CheckReplaceable(string target, bool overwrite)
+    /// <summary>
+    /// Fails unless <paramref name="folder"/> may be written: absent, empty, or (with <paramref name="overwrite"/>) a
+    /// prepared dataset. <see cref="Write"/> checks it too; callers check early to fail before long work.
+    /// </summary>
+    /// <exception cref="IOException">The folder may not be written.</exception>
+    public static void CheckReplaceable(string folder, bool overwrite)
     {
+        var target = Path.GetFullPath(folder);
         if (File.Exists(target))
             throw new IOException($"'{target}' is a file, not a dataset folder");
         if (!Directory.Exists(target) || !Directory.EnumerateFileSystemEntries(target).Any())

@@ -5,13 +5,6 @@ namespace R2ec.Data.Datasets;
 /// <summary>Parses one field of a row, failing with the file, line and field name.</summary>
 internal static class Fields
 {
-    public static long Long(string file, long line, string field, string text)
-    {
-        if (!long.TryParse(text.AsSpan().Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-            throw new DataFormatException(file, line, field, $"'{Shorten(text)}' is not an integer");
-        return value;
-    }
-
     /// <summary>A non-negative Unix time; <paramref name="scale"/> turns the source unit into milliseconds.</summary>
     public static long Time(string file, long line, string field, string text, long scale)
     {

@@ -84,13 +84,6 @@ internal sealed class TextSource : IDisposable
         _file.Dispose();
     }
 
-    /// <summary>SHA-256 of a file without reading it as text, for sources that are not read line by line.</summary>
-    public static SourceFile Describe(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return new SourceFile(path, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
-    }
-
     private sealed class HashingStream(Stream inner) : Stream
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

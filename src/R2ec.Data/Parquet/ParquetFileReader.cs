@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 using R2ec.Data.Parquet.Format;
 using R2ec.Data.Parquet.Reading;
 
@@ -28,14 +27,14 @@ public sealed record ParquetColumnChunkInfo(
 /// </summary>
 public sealed class ParquetFileReader : IDisposable
 {
-    private readonly SafeFileHandle _handle;
+    private readonly ByteSource _source;
     private readonly FileMetaData _meta;
     private readonly long _dataEnd;
     private readonly string _name;
 
-    private ParquetFileReader(SafeFileHandle handle, FileMetaData meta, long dataEnd, string name, ParquetReadOptions options)
+    private ParquetFileReader(ByteSource source, FileMetaData meta, long dataEnd, string name, ParquetReadOptions options)
     {
-        _handle = handle;
+        _source = source;
         _meta = meta;
         _dataEnd = dataEnd;
         _name = name;
@@ -52,59 +51,45 @@ public sealed class ParquetFileReader : IDisposable
     }
 
     /// <summary>Opens a file and reads its footer.</summary>
-    public static ParquetFileReader Open(string path, ParquetReadOptions? options = null)
+    public static ParquetFileReader Open(string path, ParquetReadOptions? options = null) =>
+        Open(ByteSource.Open(path), Path.GetFileName(path), options);
+
+    /// <summary>Reads a file held in memory; <paramref name="name"/> is used in error messages.</summary>
+    public static ParquetFileReader Open(byte[] data, string name, ParquetReadOptions? options = null) =>
+        Open(new ByteSource.Memory(data), name, options);
+
+    private static ParquetFileReader Open(ByteSource source, string name, ParquetReadOptions? options)
     {
-        var name = Path.GetFileName(path);
-        SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ParquetException($"cannot open '{path}': {e.Message}", e);
-        }
-        try
-        {
-            var length = RandomAccess.GetLength(handle);
+            var length = source.Length;
             if (length < 12)
                 throw new ParquetException($"'{name}' is {length} bytes, too short for a Parquet file");
             Span<byte> tail = stackalloc byte[8];
-            ReadExactly(handle, tail, length - 8, name);
+            source.ReadExactly(length - 8, tail, name);
             var magic = tail[4..];
             if (magic.SequenceEqual("PARE"u8))
                 throw new ParquetException($"'{name}' has an encrypted footer; Parquet modular encryption is not supported");
             if (!magic.SequenceEqual("PAR1"u8))
                 throw new ParquetException($"'{name}' does not end with the Parquet magic 'PAR1'");
             Span<byte> head = stackalloc byte[4];
-            ReadExactly(handle, head, 0, name);
+            source.ReadExactly(0, head, name);
             if (!head.SequenceEqual("PAR1"u8))
                 throw new ParquetException($"'{name}' does not start with the Parquet magic 'PAR1'");
             var footerLength = BinaryPrimitives.ReadUInt32LittleEndian(tail);
             if (footerLength > length - 12)
                 throw new ParquetException($"'{name}': footer length {footerLength} exceeds the file's {length} bytes");
             var footer = new byte[footerLength];
-            ReadExactly(handle, footer, length - 8 - footerLength, name);
+            source.ReadExactly(length - 8 - footerLength, footer, name);
             var meta = MetadataReader.ReadFileMetaData(footer, name);
             if (meta.Encrypted)
                 throw new ParquetException($"'{name}' uses Parquet modular encryption (plaintext footer), which is not supported");
-            return new ParquetFileReader(handle, meta, length - 8 - footerLength, name, options ?? ParquetReadOptions.Default);
+            return new ParquetFileReader(source, meta, length - 8 - footerLength, name, options ?? ParquetReadOptions.Default);
         }
         catch
         {
-            handle.Dispose();
+            source.Dispose();
             throw;
-        }
-    }
-
-    private static void ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset, string name)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = RandomAccess.Read(handle, buffer[read..], offset + read);
-            if (n <= 0) throw new ParquetException($"'{name}': unexpected end of file");
-            read += n;
         }
     }
 
@@ -171,7 +156,7 @@ public sealed class ParquetFileReader : IDisposable
     {
         try
         {
-            return ColumnChunkReader.Read(_handle, _dataEnd, _name, _meta.RowGroups[groupIndex], groupIndex, leaf, Options);
+            return ColumnChunkReader.Read(_source, _dataEnd, _name, _meta.RowGroups[groupIndex], groupIndex, leaf, Options);
         }
         catch (Exception e) when (e is not ParquetException and not OutOfMemoryException)
         {
@@ -278,5 +263,5 @@ public sealed class ParquetFileReader : IDisposable
         Metadata.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!);
 
     /// <inheritdoc />
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _source.Dispose();
 }

@@ -12,6 +12,9 @@ public sealed record ParquetReadOptions
     /// <summary>Most values (level entries) one page may claim (default 64 Mi).</summary>
     public int MaxPageValues { get; init; } = 64 << 20;
 
+    /// <summary>Most values (level entries) one column chunk may hold (default 256 Mi).</summary>
+    public long MaxColumnChunkValues { get; init; } = 256 << 20;
+
     /// <summary>Largest decoded byte-array heap of one column chunk (default ~2 GiB, the .NET array limit).</summary>
     public long MaxColumnChunkBytes { get; init; } = Array.MaxLength;
 

@@ -31,6 +31,8 @@ public enum ParquetValueType
     UInt32,
     /// <summary><see cref="ulong"/> (INT64 annotated unsigned). Read only.</summary>
     UInt64,
+    /// <summary><see cref="TimeOnly"/> (TIME on INT32 millis or INT64 micros/nanos; nanoseconds round down to 100 ns ticks). Read only.</summary>
+    Time,
 }
 
 /// <summary>
@@ -70,6 +72,7 @@ public sealed record ParquetColumnSpec(
         ParquetValueType.Float16 => typeof(Half),
         ParquetValueType.UInt32 => typeof(uint),
         ParquetValueType.UInt64 => typeof(ulong),
+        ParquetValueType.Time => typeof(TimeOnly),
         _ => throw new ParquetException($"column '{Name}': unknown value type {Type}"),
     };
 

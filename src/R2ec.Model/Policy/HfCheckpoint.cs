@@ -63,7 +63,7 @@ public static class HfCheckpoint
     /// <summary>
     /// Writes <paramref name="tensors"/> as one <c>model.safetensors</c>, or, when their size exceeds
     /// <paramref name="maxShardBytes"/>, as shards <c>model-0000k-of-0000n.safetensors</c> plus the index; stale files of
-    /// the other layout are removed so a directory never holds both.
+    /// the other layout are removed after the new files are written, so a directory never ends up holding both.
     /// </summary>
     internal static void WriteWeights(string directory, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, long maxShardBytes)
     {
@@ -82,13 +82,13 @@ public static class HfCheckpoint
             size += bytes;
             total += bytes;
         }
-        foreach (var stale in Directory.GetFiles(directory, "model-*-of-*.safetensors"))
-            File.Delete(stale);
+        var stale = Directory.GetFiles(directory, "model-*-of-*.safetensors").Select(Path.GetFileName).ToHashSet();
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
         if (shards.Count == 1)
         {
             SafeTensorsWriter.Write(Path.Combine(directory, WeightsFile), shards[0], metadata);
             File.Delete(Path.Combine(directory, IndexFile));
+            DeleteAll(directory, stale);
             return;
         }
         var map = new List<(string Tensor, string File)>();
@@ -97,6 +97,7 @@ public static class HfCheckpoint
             var file = $"model-{s + 1:D5}-of-{shards.Count:D5}.safetensors";
             SafeTensorsWriter.Write(Path.Combine(directory, file), shards[s], metadata);
             map.AddRange(shards[s].Select(t => (t.Key, file)));
+            stale.Remove(file);
         }
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -113,6 +114,14 @@ public static class HfCheckpoint
         }
         AtomicFile.Write(Path.Combine(directory, IndexFile), buffer.ToArray());
         File.Delete(Path.Combine(directory, WeightsFile));
+        DeleteAll(directory, stale);
+    }
+
+    // Files of an earlier save that the new layout does not use; removed only once the new files are in place.
+    private static void DeleteAll(string directory, IEnumerable<string?> names)
+    {
+        foreach (var name in names)
+            File.Delete(Path.Combine(directory, name!));
     }
 
     // Maps a tensor name to the file holding it.

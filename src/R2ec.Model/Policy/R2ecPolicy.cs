@@ -15,7 +15,9 @@ namespace R2ec.Model.Policy;
 /// </summary>
 /// <remarks>
 /// q_proj and k_proj rows are held in the engine's rotary layout (see the HF conversion in the remarks of the internal
-/// <c>RotaryLayout</c>); every file, blob and <see cref="ExportTensors"/> result is in the Hugging Face layout.
+/// <c>RotaryLayout</c>); every file, blob and <see cref="ExportTensors"/> result is in the Hugging Face layout. Per-parameter
+/// state kept beside the <see cref="Parameters"/> (AdamW moments) shares their in-memory layout: save and restore it
+/// as is, never mixed with exported tensors.
 /// Inference (sampling, item encoding) reads the parameter values and must not run while an optimizer writes them:
 /// rollout workers hold their own copy (<see cref="Clone"/>, <see cref="LoadWeights(byte[])"/>).
 /// </remarks>
@@ -99,15 +101,19 @@ public sealed class R2ecPolicy
 
     /// <summary>
     /// Writes the model directory: config.json, the weights (one <c>model.safetensors</c>, or shards with an index when
-    /// larger than <paramref name="maxShardBytes"/>) and tokenizer.json when there is a tokenizer. Each file is atomic.
+    /// larger than <paramref name="maxShardBytes"/>) and tokenizer.json when there is a tokenizer (an older one is removed
+    /// otherwise, so a load never pairs these weights with another model's tokenizer). Each file is atomic.
     /// </summary>
     public void Save(string directory, long maxShardBytes = long.MaxValue)
     {
         Directory.CreateDirectory(directory);
         Config.Save(Path.Combine(directory, HfCheckpoint.ConfigFile));
         HfCheckpoint.WriteWeights(directory, ExportTensors(), maxShardBytes);
+        var tokenizerPath = Path.Combine(directory, HfCheckpoint.TokenizerFile);
         if (Tokenizer is not null)
-            TokenizerJson.Save(Tokenizer, Path.Combine(directory, HfCheckpoint.TokenizerFile));
+            TokenizerJson.Save(Tokenizer, tokenizerPath);
+        else
+            File.Delete(tokenizerPath);
     }
 
     /// <summary>Copies of every parameter in Hugging Face layout and names, in <see cref="Parameters"/> order.</summary>

@@ -8,7 +8,8 @@ namespace R2ec.Model.Recommendation;
 /// <summary>
 /// Encodes item prompts with the policy: the embedding of an item is the post-final-norm hidden state at the last
 /// token of its prompt, whose assistant turn is prefilled with <c>&lt;answer&gt;</c> (see <see cref="ItemPrompt"/>).
-/// Prompts go through the KV-cached inference path in packed ragged batches (no padding).
+/// Prompts go through the KV-cached inference path in packed ragged batches (no padding). The same call on user prompts
+/// whose assistant turn is prefilled with <c>&lt;answer&gt;</c> gives the user embeddings without reasoning (the ablation).
 /// </summary>
 public sealed class ItemEncoder
 {

@@ -41,6 +41,14 @@ public sealed record SamplingOptions
         };
     }
 
+    /// <summary>
+    /// These options with each of <paramref name="stops"/> added as a stop sequence of its token ids. Matching is on ids:
+    /// special tokens (<c>&lt;answer&gt;</c>, <c>&lt;|im_end|&gt;</c>) are always caught, while plain text that the
+    /// tokenizer would merge differently inside the generated text is not.
+    /// </summary>
+    public SamplingOptions WithStopStrings(BpeTokenizer tokenizer, params string[] stops) =>
+        this with { StopSequences = [.. StopSequences, .. stops.Select(tokenizer.Encode)] };
+
     /// <summary>Fails with an <see cref="ArgumentException"/> naming the option when a value is out of range.</summary>
     public void Validate(int vocabSize)
     {

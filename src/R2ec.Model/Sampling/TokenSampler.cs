@@ -55,32 +55,63 @@ public sealed class TokenSampler
             var sum = (double)TensorPrimitives.Sum(p);
             return Pick(p, i => i, sum, uniform);
         }
-        // Candidates best first (ties: lower id first), then the nucleus prefix of them.
+        // Candidates best first (ties: lower id first), then the nucleus prefix of them. Without top-k the nucleus is
+        // found among the best 64, 256, … tokens, growing only while it is not reached, instead of sorting the vocabulary.
+        var limit = _order.Length;
         var order = _order.AsSpan();
-        TopK.Select(logits, order);
-        var q = _scratch.AsSpan(0, order.Length);
-        var best = logits[order[0]] * invT;
-        for (var i = 0; i < order.Length; i++)
-            q[i] = MathF.Exp(logits[order[i]] * invT - best);
-        var total = (double)TensorPrimitives.Sum(q);
-        var keep = order.Length;
-        if (_options.TopP < 1f)
+        var q = _scratch.AsSpan(0, limit);
+        var best = TensorPrimitives.Max(logits) * invT;
+        double total;
+        var k = limit;
+        if (_options.TopK > 0)
+        {
+            total = Candidates(logits, invT, best, order, q);
+        }
+        else
+        {
+            var all = _scratch.AsSpan(0, logits.Length);
+            TensorPrimitives.Multiply(logits, invT, all);
+            TensorPrimitives.Subtract(all, best, all);
+            TensorPrimitives.Exp(all, all);
+            total = TensorPrimitives.Sum(all);
+            k = Math.Min(64, limit);
+            Candidates(logits, invT, best, order[..k], q[..k]);
+        }
+        var keep = k;
+        while (_options.TopP < 1f)
         {
             var cumulative = 0.0;
-            for (var i = 0; i < order.Length; i++)
+            var found = -1;
+            for (var i = 0; i < k; i++)
             {
                 cumulative += q[i];
                 if (cumulative >= _options.TopP * total)
                 {
-                    keep = i + 1;
+                    found = i + 1;
                     break;
                 }
             }
+            if (found > 0 || k == limit)
+            {
+                keep = found > 0 ? found : k;
+                break;
+            }
+            k = Math.Min(limit, k * 4);
+            Candidates(logits, invT, best, order[..k], q[..k]);
         }
         var kept = q[..keep];
         var keptSum = (double)TensorPrimitives.Sum(kept);
         var orderArray = _order;
         return Pick(kept, i => orderArray[i], keptSum, uniform);
+    }
+
+    // The order.Length best tokens, best first, and their weights exp(z/T − best); returns the sum of the weights.
+    private static double Candidates(ReadOnlySpan<float> logits, float invT, float best, Span<int> order, Span<float> q)
+    {
+        TopK.Select(logits, order);
+        for (var i = 0; i < order.Length; i++)
+            q[i] = MathF.Exp(logits[order[i]] * invT - best);
+        return TensorPrimitives.Sum(q);
     }
 
     // Inverse CDF over unnormalised weights w (sum given); returns the token and log(w/sum).

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -25,6 +24,7 @@ public sealed class BpeTokenizer
     private readonly Dictionary<long, int> _mergeRanks;
     private readonly int[] _mergeResults;
     private readonly Dictionary<string, int> _added;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _addedLookup;
     private readonly Regex? _addedSplitter;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
@@ -117,6 +117,7 @@ public sealed class BpeTokenizer
             var alternatives = _added.Keys.OrderByDescending(k => k.Length).ThenBy(k => k, StringComparer.Ordinal).Select(Regex.Escape);
             _addedSplitter = new Regex(string.Join('|', alternatives), RegexOptions.Compiled | RegexOptions.CultureInvariant);
         }
+        _addedLookup = _added.GetAlternateLookup<ReadOnlySpan<char>>();
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -140,6 +141,24 @@ public sealed class BpeTokenizer
 
     /// <summary>One more than the largest id; the size an embedding table needs at least.</summary>
     public int VocabSize => _tokens.Length;
+
+    /// <summary>
+    /// This tokenizer with <paramref name="contents"/> added as tokens, given ids from <see cref="VocabSize"/> on in the
+    /// order given; contents it already has keep their ids. This is how a loaded Qwen2 tokenizer gets R2ec's
+    /// <see cref="SpecialTokens.Answer"/> and <see cref="SpecialTokens.AnswerEnd"/>.
+    /// </summary>
+    /// <param name="contents">The tokens' texts.</param>
+    /// <param name="special">Whether the new tokens are control tokens a decoder may skip.</param>
+    public BpeTokenizer WithAddedTokens(IEnumerable<string> contents, bool special = true)
+    {
+        var added = new List<AddedToken>(AddedTokens);
+        var next = VocabSize;
+        foreach (var content in contents)
+        {
+            if (TokenToId(content) is null && added.TrueForAll(t => t.Content != content)) added.Add(new AddedToken(next++, content, special));
+        }
+        return new BpeTokenizer(_vocab, Merges, added, PreTokenizer, Normalization, IgnoreMerges);
+    }
 
     /// <summary>The id of a token given by its spelling (byte-level for BPE tokens, plain for added ones), or null.</summary>
     public int? TokenToId(string token)
@@ -173,7 +192,7 @@ public sealed class BpeTokenizer
         foreach (var match in _addedSplitter.EnumerateMatches(text))
         {
             if (match.Index > at) EncodeSegment(text.AsSpan(at, match.Index - at), output);
-            output.Add(_added[text.Substring(match.Index, match.Length)]);
+            output.Add(_addedLookup[text.AsSpan(match.Index, match.Length)]);
             at = match.Index + match.Length;
         }
         if (at < text.Length) EncodeSegment(text.AsSpan(at), output);
@@ -217,14 +236,10 @@ public sealed class BpeTokenizer
 
     private void EncodeSegment(ReadOnlySpan<char> segment, List<int> output)
     {
-        if (Normalization == TextNormalization.Nfc)
+        if (Normalization == TextNormalization.Nfc && UnicodeNfc.MayChange(segment))
         {
-            var text = segment.ToString();
-            if (!text.IsNormalized(NormalizationForm.FormC))
-            {
-                PreTokenizer.Split(text.Normalize(NormalizationForm.FormC), new WordEncoder(this, output));
-                return;
-            }
+            PreTokenizer.Split(UnicodeNfc.Normalize(segment.ToString()), new WordEncoder(this, output));
+            return;
         }
         PreTokenizer.Split(segment, new WordEncoder(this, output));
     }
@@ -257,12 +272,13 @@ public sealed class BpeTokenizer
             // ids / prev / next form a linked list of symbols; a dead symbol has id -1. The heap holds candidate
             // merges as (rank << 32 | left position); entries go stale as neighbours merge and are checked on pop.
             int[]? rented = null;
-            var scratch = n <= StackLimit ? stackalloc int[9 * n] : (rented = ArrayPool<int>.Shared.Rent(9 * n));
+            long[]? rentedHeap = null;
+            var scratch = n <= StackLimit ? stackalloc int[3 * n] : (rented = ArrayPool<int>.Shared.Rent(3 * n));
             var ids = scratch[..n];
             var prev = scratch.Slice(n, n);
             var next = scratch.Slice(2 * n, n);
-            // At most n - 1 initial pairs plus two per merge are ever pushed: 3n longs suffice.
-            var heap = new MinHeap(MemoryMarshal.Cast<int, long>(scratch.Slice(3 * n, 6 * n)));
+            // At most n - 1 initial pairs plus two per merge are ever pushed: 3n entries suffice.
+            var heap = new MinHeap(n <= StackLimit ? stackalloc long[3 * n] : (rentedHeap = ArrayPool<long>.Shared.Rent(3 * n)));
             try
             {
                 for (var i = 0; i < n; i++)
@@ -298,6 +314,7 @@ public sealed class BpeTokenizer
             finally
             {
                 if (rented is not null) ArrayPool<int>.Shared.Return(rented);
+                if (rentedHeap is not null) ArrayPool<long>.Shared.Return(rentedHeap);
             }
         }
         finally

@@ -6,7 +6,9 @@ namespace R2ec.Model.Tokenization;
 /// Splits text into the words BPE works on, as tokenizer.json's <c>pre_tokenizer</c> does: each regex in
 /// <see cref="Patterns"/> splits every piece in turn, matches and the text between them both kept as pieces
 /// (HF's "Isolated" behaviour); then, when <see cref="ByteLevelUseRegex"/> is set, GPT-2's regex splits once more.
-/// The byte-level mapping itself always follows.
+/// The byte-level mapping itself always follows. Other patterns run on .NET's regex, which matches UTF-16 code units;
+/// <see cref="Qwen2Pattern"/> is cut by a code-point scanner instead, so characters outside the BMP split as in
+/// Hugging Face.
 /// </summary>
 public sealed class PreTokenizer
 {
@@ -17,7 +19,8 @@ public sealed class PreTokenizer
     /// <summary>GPT-2's split regex, the one byte-level pre-tokenizers use when <c>use_regex</c> is true.</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    private readonly Regex[] _stages;
+    // A null stage is Qwen2's pattern, cut by Qwen2Splitter rather than by Regex.
+    private readonly Regex?[] _stages;
 
     /// <summary>A pre-tokenizer with the given split regexes, in order.</summary>
     /// <param name="patterns">.NET regexes, each applied to every piece the previous one left.</param>
@@ -27,9 +30,10 @@ public sealed class PreTokenizer
         Patterns = [.. patterns];
         ByteLevelUseRegex = byteLevelUseRegex;
         var all = byteLevelUseRegex ? [.. Patterns, Gpt2Pattern] : Patterns;
-        _stages = new Regex[all.Count];
+        _stages = new Regex?[all.Count];
         for (var i = 0; i < all.Count; i++)
         {
+            if (all[i] == Qwen2Pattern) continue;
             try
             {
                 _stages[i] = new Regex(all[i], RegexOptions.Compiled | RegexOptions.CultureInvariant);
@@ -70,8 +74,19 @@ public sealed class PreTokenizer
             sink.Word(text);
             return;
         }
+        var regex = _stages[stage];
+        if (regex is null)
+        {
+            for (var i = 0; i < text.Length;)
+            {
+                var length = Qwen2Splitter.MatchLength(text, i);
+                SplitStage(text.Slice(i, length), stage + 1, sink);
+                i += length;
+            }
+            return;
+        }
         var at = 0;
-        foreach (var match in _stages[stage].EnumerateMatches(text))
+        foreach (var match in regex.EnumerateMatches(text))
         {
             if (match.Index > at) SplitStage(text[at..match.Index], stage + 1, sink);
             SplitStage(text.Slice(match.Index, match.Length), stage + 1, sink);

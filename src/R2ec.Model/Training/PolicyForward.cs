@@ -7,16 +7,18 @@ namespace R2ec.Model.Training;
 /// <summary>What the learner needs from one forward pass over a ragged mini-batch of trajectories.</summary>
 /// <param name="TokenLogProbs">
 /// [Σ completion lengths]: <c>log p(completion[t] | prompt, completion[..t])</c> under the plain policy, sequence after
-/// sequence; sequence i's tokens are <c>[Offsets[i], Offsets[i+1])</c>. Every completion token is included, the last one too.
+/// sequence; sequence i's tokens are <c>[Offsets[i], Offsets[i+1])</c>. Every completion token is included, the last one too;
+/// a token appended by the sampler rather than drawn (beyond <c>Trajectory.SampledCount</c>) has no old log-prob, so the
+/// token loss should mask it.
 /// </param>
 /// <param name="Offsets">Start of each sequence's tokens in <see cref="TokenLogProbs"/>, plus the total at the end.</param>
 /// <param name="UserEmbeddings">[batch, d]: post-final-norm hidden state at the last token of prompt ⊕ completion (not normalised).</param>
 public sealed record PolicyBatchOutput(Variable TokenLogProbs, int[] Offsets, Variable UserEmbeddings);
 
 /// <summary>
-/// Training forwards on the tape over ragged batches (right-padded inside: causal attention keeps padding from
-/// touching the real tokens), so one backward reaches every parameter through the LM head and the recommendation
-/// head at once.
+/// Training forwards on the tape over ragged batches, so one backward reaches every parameter through the LM head and
+/// the recommendation head at once. Sequences run in length buckets, right-padded only to their bucket's longest member
+/// (causal attention keeps padding from touching the real tokens), and logits are formed only for the rows a loss reads.
 /// </summary>
 public static class PolicyForward
 {
@@ -32,35 +34,36 @@ public static class PolicyForward
                 throw new ArgumentException($"sequence {i} has an empty prompt or completion", nameof(prompts));
             sequences[i] = [.. prompts[i], .. completions[i]];
         }
-        var (hidden, seq) = PaddedHidden(tape, policy, sequences);
         var offsets = new int[sequences.Length + 1];
         for (var i = 0; i < sequences.Length; i++)
             offsets[i + 1] = offsets[i] + completions[i].Length;
-        var rows = new int[offsets[^1]];
-        var targets = new int[offsets[^1]];
+        var tokens = offsets[^1];
+        // Requests: the state before each completion token (position p predicts p + 1), then each sequence's last state.
+        var requests = new List<(int, int)>(tokens + sequences.Length);
+        var targets = new int[tokens];
         for (var i = 0; i < sequences.Length; i++)
         {
             for (var t = 0; t < completions[i].Length; t++)
             {
-                // The state at position p predicts the token at p + 1.
-                rows[offsets[i] + t] = i * seq + prompts[i].Length - 1 + t;
+                requests.Add((i, prompts[i].Length - 1 + t));
                 targets[offsets[i] + t] = completions[i][t];
             }
         }
-        var logits = policy.Logits(tape, Embedding.Lookup(tape, hidden, rows));
-        var logProbs = CrossEntropy.TokenLogProbs(tape, logits, targets);
-        return new PolicyBatchOutput(logProbs, offsets, LastRows(tape, hidden, sequences, seq));
+        for (var i = 0; i < sequences.Length; i++)
+            requests.Add((i, sequences[i].Length - 1));
+        var hidden = RaggedHidden.Gather(tape, policy, sequences, requests);
+        var tokenRows = Embedding.Lookup(tape, hidden, Enumerable.Range(0, tokens).ToArray());
+        var users = Embedding.Lookup(tape, hidden, Enumerable.Range(tokens, sequences.Length).ToArray());
+        var logProbs = CrossEntropy.TokenLogProbs(tape, policy.Logits(tape, tokenRows), targets);
+        return new PolicyBatchOutput(logProbs, offsets, users);
     }
 
     /// <summary>
     /// [batch, d] hidden states at the last token of each sequence, with gradient: item embeddings for the in-batch item
     /// loss (item prompts ending in <c>&lt;answer&gt;</c>), or user embeddings without reasoning.
     /// </summary>
-    public static Variable LastHidden(Tape tape, R2ecPolicy policy, IReadOnlyList<int[]> sequences)
-    {
-        var (hidden, seq) = PaddedHidden(tape, policy, sequences);
-        return LastRows(tape, hidden, sequences, seq);
-    }
+    public static Variable LastHidden(Tape tape, R2ecPolicy policy, IReadOnlyList<int[]> sequences) =>
+        RaggedHidden.Gather(tape, policy, sequences, sequences.Select((s, i) => (i, s.Length - 1)).ToList());
 
     /// <summary>
     /// Mean next-token cross-entropy (the LM warm-up loss) over every token of each sequence from position
@@ -68,34 +71,19 @@ public static class PolicyForward
     /// </summary>
     public static Variable LmLoss(Tape tape, R2ecPolicy policy, IReadOnlyList<int[]> sequences, IReadOnlyList<int>? lossStart = null)
     {
-        var (hidden, seq) = PaddedHidden(tape, policy, sequences);
-        var targets = new int[sequences.Count * seq];
-        Array.Fill(targets, CrossEntropy.DefaultIgnoreIndex);
+        var requests = new List<(int, int)>();
+        var targets = new List<int>();
         for (var i = 0; i < sequences.Count; i++)
         {
-            var from = Math.Max(1, lossStart?[i] ?? 1);
-            for (var p = from; p < sequences[i].Length; p++)
-                targets[i * seq + p - 1] = sequences[i][p];
+            for (var p = Math.Max(1, lossStart?[i] ?? 1); p < sequences[i].Length; p++)
+            {
+                requests.Add((i, p - 1));
+                targets.Add(sequences[i][p]);
+            }
         }
-        return CrossEntropy.Loss(tape, policy.Logits(tape, hidden), targets);
+        if (requests.Count == 0)
+            throw new ArgumentException("no sequence has a token to predict", nameof(sequences));
+        var hidden = RaggedHidden.Gather(tape, policy, sequences, requests);
+        return CrossEntropy.Loss(tape, policy.Logits(tape, hidden), targets.ToArray());
     }
-
-    private static (Variable Hidden, int Seq) PaddedHidden(Tape tape, R2ecPolicy policy, IReadOnlyList<int[]> sequences)
-    {
-        if (sequences.Count == 0)
-            throw new ArgumentException("an empty batch", nameof(sequences));
-        var seq = sequences.Max(s => s.Length);
-        if (sequences.Any(s => s.Length == 0))
-            throw new ArgumentException("a sequence is empty", nameof(sequences));
-        if (seq > policy.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"a sequence of {seq} tokens exceeds max_position_embeddings {policy.Config.MaxPositionEmbeddings}", nameof(sequences));
-        var ids = new int[sequences.Count * seq];
-        Array.Fill(ids, policy.PadId);
-        for (var i = 0; i < sequences.Count; i++)
-            sequences[i].CopyTo(ids, i * seq);
-        return (policy.Hidden(tape, ids, sequences.Count, seq), seq);
-    }
-
-    private static Variable LastRows(Tape tape, Variable hidden, IReadOnlyList<int[]> sequences, int seq) =>
-        Embedding.Lookup(tape, hidden, sequences.Select((s, i) => i * seq + s.Length - 1).ToArray());
 }

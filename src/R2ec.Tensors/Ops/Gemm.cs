@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace R2ec.Tensors.Ops;
 
@@ -113,18 +114,37 @@ public static unsafe class Gemm
                             var mb = Math.Min(MC, m - ic);
                             var s0 = strips * part / parts;
                             var s1 = strips * (part + 1) / parts;
-                            var packA = TensorPool.Rent(MC * KC, out var packAOffset);
+                            var packA = TensorPool.Rent(MR * KC, out var packAOffset);
                             fixed (float* pa = &packA[packAOffset])
                             {
-                                PackA(transA, a, lda, ic, mb, p0, kb, pa);
+                                // Full strips of MR rows are read from A in place (the kernel takes their stride);
+                                // only a last partial strip is packed, zero-padded to MR rows.
+                                var full = mb / MR * MR;
+                                if (full < mb)
+                                    PackA(transA, a, lda, ic + full, mb - full, p0, kb, pa);
+                                var tile = stackalloc float[MR * NR];
                                 for (var s = s0; s < s1; s++)
                                 {
                                     var cols = Math.Min(NR, nb - s * NR);
                                     var bStrip = (float*)pb + (long)s * NR * kb;
                                     for (var ir = 0; ir < mb; ir += MR)
                                     {
+                                        var cTile = c + (long)(ic + ir) * ldc + j0 + s * NR;
                                         var rows = Math.Min(MR, mb - ir);
-                                        Kernel(kb, pa + (long)ir * kb, bStrip, c + (long)(ic + ir) * ldc + j0 + s * NR, ldc, alpha, rows, cols);
+                                        if (rows == MR && cols == NR)
+                                        {
+                                            Direct(transA, kb, a, lda, ic + ir, p0, bStrip, cTile, ldc, alpha);
+                                            continue;
+                                        }
+                                        // Edge tile: compute a whole MR×NR tile aside, add its valid part.
+                                        new Span<float>(tile, MR * NR).Clear();
+                                        if (rows == MR)
+                                            Direct(transA, kb, a, lda, ic + ir, p0, bStrip, tile, NR, alpha);
+                                        else
+                                            Kernel(kb, pa, MR, bStrip, tile, NR, alpha);
+                                        for (var r = 0; r < rows; r++)
+                                        for (var j = 0; j < cols; j++)
+                                            cTile[(long)r * ldc + j] += tile[r * NR + j];
                                     }
                                 }
                             }
@@ -147,7 +167,7 @@ public static unsafe class Gemm
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
-    // Packs op(A)[ic..ic+mb, pc..pc+kb] as strips of MR rows, k-major inside a strip, zero-padded to MR rows.
+    // Packs op(A)[ic..ic+mb, pc..pc+kb] (mb ≤ MR) as one strip, k-major, zero-padded to MR rows.
     private static void PackA(bool transA, float* a, int lda, int ic, int mb, int pc, int kb, float* pa)
     {
         for (var ir = 0; ir < mb; ir += MR)
@@ -236,9 +256,16 @@ public static unsafe class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int kb, float* pa, float* pb, float* c, int ldc, float alpha, int rows, int cols)
+    // Never inlined: inside a caller with more live values the JIT spills the 16 accumulators every iteration.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void Kernel(int kb, float* pa, int aStep, float* pb, float* c, int ldc, float alpha)
     {
+        // The tile of C is only touched after kb steps: start fetching its 16 cache lines now.
+        for (var r = 0; r < MR; r++)
+        {
+            Sse.Prefetch0(c + (long)r * ldc);
+            Sse.Prefetch0(c + (long)r * ldc + 16);
+        }
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
@@ -271,37 +298,83 @@ public static unsafe class Gemm
             x = Vector512.Create(pa[7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            pa += MR;
+            pa += aStep;
             pb += NR;
         }
         var va = Vector512.Create(alpha);
-        if (rows == MR && cols == NR)
+        Add(c, va, c00, c01);
+        Add(c + ldc, va, c10, c11);
+        Add(c + 2 * ldc, va, c20, c21);
+        Add(c + 3 * ldc, va, c30, c31);
+        Add(c + 4 * ldc, va, c40, c41);
+        Add(c + 5 * ldc, va, c50, c51);
+        Add(c + 6 * ldc, va, c60, c61);
+        Add(c + 7 * ldc, va, c70, c71);
+    }
+
+    // The same tile with A read in place from MR rows of stride lda (row-major A, no packing).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void KernelRows(int kb, float* a, int lda, float* pb, float* c, int ldc, float alpha)
+    {
+        // The tile of C is only touched after kb steps: start fetching its 16 cache lines now.
+        for (var r = 0; r < MR; r++)
         {
-            Add(c, va, c00, c01);
-            Add(c + ldc, va, c10, c11);
-            Add(c + 2 * ldc, va, c20, c21);
-            Add(c + 3 * ldc, va, c30, c31);
-            Add(c + 4 * ldc, va, c40, c41);
-            Add(c + 5 * ldc, va, c50, c51);
-            Add(c + 6 * ldc, va, c60, c61);
-            Add(c + 7 * ldc, va, c70, c71);
-            return;
+            Sse.Prefetch0(c + (long)r * ldc);
+            Sse.Prefetch0(c + (long)r * ldc + 16);
         }
-        var tile = stackalloc float[MR * NR];
-        Vector512.Store(c00, tile); Vector512.Store(c01, tile + 16);
-        Vector512.Store(c10, tile + 32); Vector512.Store(c11, tile + 48);
-        Vector512.Store(c20, tile + 64); Vector512.Store(c21, tile + 80);
-        Vector512.Store(c30, tile + 96); Vector512.Store(c31, tile + 112);
-        Vector512.Store(c40, tile + 128); Vector512.Store(c41, tile + 144);
-        Vector512.Store(c50, tile + 160); Vector512.Store(c51, tile + 176);
-        Vector512.Store(c60, tile + 192); Vector512.Store(c61, tile + 208);
-        Vector512.Store(c70, tile + 224); Vector512.Store(c71, tile + 240);
-        for (var r = 0; r < rows; r++)
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        for (var p = 0; p < kb; p++)
         {
-            var row = c + (long)r * ldc;
-            for (var j = 0; j < cols; j++)
-                row[j] = MathF.FusedMultiplyAdd(alpha, tile[r * NR + j], row[j]);
+            var b0 = Vector512.Load(pb);
+            var b1 = Vector512.Load(pb + 16);
+            var x = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[p]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[p]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[p]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[p]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[p]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[p]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[p]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            pb += NR;
         }
+        var va = Vector512.Create(alpha);
+        Add(c, va, c00, c01);
+        Add(c + ldc, va, c10, c11);
+        Add(c + 2 * ldc, va, c20, c21);
+        Add(c + 3 * ldc, va, c30, c31);
+        Add(c + 4 * ldc, va, c40, c41);
+        Add(c + 5 * ldc, va, c50, c51);
+        Add(c + 6 * ldc, va, c60, c61);
+        Add(c + 7 * ldc, va, c70, c71);
+    }
+
+    // A full strip of MR rows read in place: rows of stride lda, or (transposed) columns of stride 1 stepping lda.
+    private static void Direct(bool transA, int kb, float* a, int lda, int row, int p0, float* pb, float* c, int ldc, float alpha)
+    {
+        if (transA)
+            Kernel(kb, a + (long)p0 * lda + row, lda, pb, c, ldc, alpha);
+        else
+            KernelRows(kb, a + (long)row * lda + p0, lda, pb, c, ldc, alpha);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -363,7 +436,7 @@ public static unsafe class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static float Dot(float* x, float* y, int k)
     {
         var s = Vector512<float>.Zero;
@@ -376,6 +449,8 @@ public static unsafe class Gemm
         return sum;
     }
 
+    // Fully optimised from the first call: decoding calls it in bursts that tiered compilation would run unoptimised.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4(float* a, int lda, float* bj, int k, out float d0, out float d1, out float d2, out float d3)
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;

@@ -53,6 +53,7 @@ internal sealed class Coordinator(JobContext job) : Actor
         await Context.System.Resolve(job.Learner).TellAsync(new StepPlan
         {
             Step = run.Step, SampleIndices = { run.SampleIndices }, PolicyVersion = run.PolicyVersion, LearningRate = run.LearningRate,
+            ItemTableVersion = run.ItemTableVersion,
         }, Context.Self);
         await RequestAsync(run.SampleIndices, attempt: 0);
     }

@@ -34,7 +34,6 @@ internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
         }
         var table = new ItemEmbeddings(version, count, dim, data);
         var blob = job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
-        job.Store.Forget(JobContext.ItemsKind, version == 0 ? 0 : version - 1);
         Serilog.Log.ForContext<ItemTableBuilder>().Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
             version, count, dim, clock.Elapsed.TotalSeconds);
         return new ItemTablePublished

@@ -44,6 +44,7 @@ internal sealed class Learner(JobContext job) : Actor
         {
             case StepPlan plan:
                 _plan = plan;
+                _itemTableVersion = plan.ItemTableVersion;
                 _collector = new StepCollector(plan.Step, plan.SampleIndices);
                 _stepClock = Stopwatch.StartNew();
                 var early = _early.Where(g => g.Group.Step == plan.Step).ToList();
@@ -74,7 +75,6 @@ internal sealed class Learner(JobContext job) : Actor
                 if (restore.Optimizer is { } optimizer)
                     _policy.LoadOptimizer(job.Store.Fetch(optimizer).Span);
                 _version = restore.Version;
-                _itemTableVersion = _version;
                 Context.Reply(new Snapshot { Version = _version, Weights = restore.Weights, Optimizer = restore.Optimizer });
                 break;
         }
@@ -131,6 +131,7 @@ internal sealed class Learner(JobContext job) : Actor
             var table = await Context.System.Resolve(job.ItemTableBuilder)
                 .AskAsync<ItemTablePublished>(new BuildItemTable { Version = _version, Weights = weights }, TimeSpan.FromMinutes(10));
             _itemTableVersion = table.Version;
+            job.Store.Forget(JobContext.ItemsKind, table.Version);
             encodeSeconds = encodeClock.Elapsed.TotalSeconds;
         }
         var broadcastSeconds = broadcastClock.Elapsed.TotalSeconds;

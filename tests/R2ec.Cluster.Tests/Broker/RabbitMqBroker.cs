@@ -44,6 +44,12 @@ internal sealed class RabbitMqBroker : IDisposable
         };
     }
 
+    /// <summary>The node's log lines that report errors or crashes, for the output of a failing test.</summary>
+    public string ErrorLog() =>
+        string.Join('\n', Directory.EnumerateFiles(Path.Combine(_dir, "log"), "*.log")
+            .SelectMany(File.ReadLines)
+            .Where(l => l.Contains("[error]", StringComparison.Ordinal) || l.Contains("crash", StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>Whether the broker's programs are installed on this machine.</summary>
     public static bool IsInstalled => File.Exists(Path.Combine(BinDirectory, "rabbitmq-server"));
 

@@ -33,12 +33,19 @@ public sealed partial class ConformanceTests
     public static IEnumerable<string> AllFiles() =>
         Directory.GetFiles(RepoPaths.SharedFile("parquet-testing"), "*.parquet").Select(Path.GetFileName).Order()!;
 
-    private sealed record IndexRow(long Rows, int Leaves, long? Nulls);
+    private sealed record IndexRow(long Rows, int Leaves, long? Nulls, string Codec, string[] PhysicalTypes);
 
     private static readonly Lazy<Dictionary<string, IndexRow>> Index = new(ParseIndex);
 
-    [GeneratedRegex(@"^\| `(?<file>[^`]+\.parquet)` \| [\d,]+ \| (?<rows>\d+)[^|]*\|(?:[^|]*\|){4} (?<nest>[^|]*)\| (?<nulls>[^|]*)\|")]
+    [GeneratedRegex(@"^\| `(?<file>[^`]+\.parquet)` \| [\d,]+ \| (?<rows>\d+)[^|]*\| (?<codec>[A-Z0-9_]+) \|(?:[^|]*\|){2} (?<types>[^/|]*)/[^|]*\| (?<nest>[^|]*)\| (?<nulls>[^|]*)\|")]
     private static partial Regex IndexLine();
+
+    [GeneratedRegex(@"FLBA\([\d,]+\)")]
+    private static partial Regex FlbaWidths();
+
+    // The format's own spelling: FixedLenByteArray -> FIXED_LEN_BYTE_ARRAY, Lz4Raw -> LZ4_RAW.
+    private static string SpecName(Enum value) =>
+        string.Concat(value.ToString().Select((ch, i) => i > 0 && char.IsUpper(ch) ? "_" + ch : ch.ToString())).ToUpperInvariant();
 
     [GeneratedRegex(@"(\d+) (cols?|leaf|leaves)\b")]
     private static partial Regex LeafCount();
@@ -53,8 +60,10 @@ public sealed partial class ConformanceTests
             var leaves = LeafCount().Match(m.Groups["nest"].Value);
             var nullsText = m.Groups["nulls"].Value.Trim();
             long? nulls = nullsText.Contains("(stats)") ? null : long.Parse(nullsText.Split(' ')[0], CultureInfo.InvariantCulture);
+            var types = FlbaWidths().Replace(m.Groups["types"].Value, "FIXED_LEN_BYTE_ARRAY")
+                .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct().Order().ToArray();
             rows[m.Groups["file"].Value] = new IndexRow(long.Parse(m.Groups["rows"].Value, CultureInfo.InvariantCulture),
-                leaves.Success ? int.Parse(leaves.Groups[1].Value, CultureInfo.InvariantCulture) : 0, nulls);
+                leaves.Success ? int.Parse(leaves.Groups[1].Value, CultureInfo.InvariantCulture) : 0, nulls, m.Groups["codec"].Value, types);
         }
         return rows;
     }
@@ -64,6 +73,7 @@ public sealed partial class ConformanceTests
     {
         Assert.That(Index.Value.Keys.Order(), Is.EqualTo(AllFiles()));
         Assert.That(Index.Value, Has.Count.EqualTo(52));
+        Assert.That(Index.Value.Values.Count(r => r.PhysicalTypes.Length > 0 && r.Codec.Length > 0), Is.EqualTo(52), "every row parsed");
     }
 
     [TestCaseSource(nameof(AllFiles))]
@@ -84,6 +94,9 @@ public sealed partial class ConformanceTests
         }
         using var reader = ParquetFileReader.Open(FilePath(name));
         Assert.That(reader.RowCount, Is.EqualTo(expected.Rows), "row count");
+        Assert.That(reader.Schema.Leaves.Select(l => SpecName(l.PhysicalType)).Distinct().Order(), Is.EqualTo(expected.PhysicalTypes), "physical types");
+        if (reader.RowGroupCount > 0)
+            Assert.That(reader.RowGroupColumns(0).Select(c => SpecName(c.Codec)).Distinct(), Is.EqualTo(new[] { expected.Codec }), "codec");
         Assert.That(reader.Schema.Leaves, Has.Count.EqualTo(expected.Leaves), "leaf columns");
         Assert.That(reader.ReadRows().LongCount(), Is.EqualTo(expected.Rows), "rows assembled");
         if (expected.Nulls is { } nulls)

@@ -195,4 +195,14 @@ public sealed class RoundTripTests
             new ParquetTable([new(new ParquetColumnSpec("x", ParquetValueType.Int32, Nullable: true), new[] { 1, 2 })]));
         Assert.That(e!.Message, Does.Contain("column 'x'"));
     }
+
+    [Test]
+    public void Strings_that_are_not_valid_unicode_are_refused()
+    {
+        var spec = new ParquetColumnSpec("title", ParquetValueType.String);
+        var e = Assert.Throws<ParquetException>(() =>
+            ParquetFileWriter.Write(Path.Combine(_dir, "bad.parquet"), new ParquetTable([new(spec, new[] { "ok", "bad \uD800 surrogate" })])));
+        Assert.That(e!.Message, Does.Contain("column 'title'").And.Contain("not valid Unicode"));
+        Assert.That(Directory.GetFiles(_dir), Is.Empty);
+    }
 }

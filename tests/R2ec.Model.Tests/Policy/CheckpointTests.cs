@@ -33,6 +33,22 @@ public class CheckpointTests
     }
 
     [Test]
+    public void SavingAnotherLayoutOverAnOldSaveLeavesOnlyTheNewOne()
+    {
+        using var dir = new TestModels.TempDir();
+        var policy = TestModels.Policy(seed: 12, tied: false);
+        policy.Save(dir.Path, maxShardBytes: 2048);
+        var shards = Directory.GetFiles(dir.Path, "model-*-of-*.safetensors");
+        Assert.That(shards, Has.Length.GreaterThan(2));
+        policy.Save(dir.Path, maxShardBytes: 8192);
+        Assert.That(Directory.GetFiles(dir.Path, "model-*-of-*.safetensors"), Has.Length.LessThan(shards.Length), "fewer, larger shards");
+        policy.Save(dir.Path);
+        Assert.That(Directory.GetFiles(dir.Path).Select(Path.GetFileName),
+            Is.EquivalentTo(new[] { "config.json", "model.safetensors", "tokenizer.json" }));
+        Assert.That(R2ecPolicy.Load(dir.Path).Parameters[0].Value.ToArray(), Is.EqualTo(policy.Parameters[0].Value.ToArray()));
+    }
+
+    [Test]
     public void WeightBlobRoundTripIsBitExactAndCloneIsIndependent()
     {
         var policy = TestModels.Policy(seed: 3, tied: false);
@@ -102,6 +118,37 @@ public class CheckpointTests
         var exported = policy.ExportTensors().ToDictionary(t => t.Key, t => t.Value.ToArray());
         foreach (var (name, v) in values)
             Assert.That(exported[name].Select(x => (double)x), Is.EqualTo(v), name);
+    }
+
+    [Test]
+    public void Bfloat16CheckpointLoadsWidened()
+    {
+        // Real Qwen2.5 checkpoints are stored in bfloat16: write one by hand (header JSON, then the top 16 bits of each float).
+        var config = TestModels.Tiny();
+        var source = R2ecPolicy.Create(config, 13).ExportTensors();
+        using var dir = new TestModels.TempDir();
+        File.WriteAllBytes(Path.Combine(dir.Path, "config.json"), config.ToJson());
+        var header = new List<string>();
+        var data = new List<byte>();
+        foreach (var (name, t) in source)
+        {
+            header.Add($"\"{name}\":{{\"dtype\":\"BF16\",\"shape\":[{t.ShapeText()}],\"data_offsets\":[{data.Count},{data.Count + 2 * t.Length}]}}");
+            foreach (var v in t.Span)
+                data.AddRange(BitConverter.GetBytes((ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)));
+        }
+        var json = System.Text.Encoding.UTF8.GetBytes("{" + string.Join(",", header) + "}");
+        using (var file = File.Create(Path.Combine(dir.Path, "model.safetensors")))
+        {
+            file.Write(BitConverter.GetBytes((long)json.Length));
+            file.Write(json);
+            file.Write(data.ToArray());
+        }
+        var loaded = R2ecPolicy.Load(dir.Path).ExportTensors().ToDictionary(t => t.Key, t => t.Value.ToArray());
+        foreach (var (name, t) in source)
+        {
+            var truncated = t.ToArray().Select(v => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(v) & 0xFFFF0000u));
+            Assert.That(loaded[name], Is.EqualTo(truncated), name);
+        }
     }
 
     [Test]

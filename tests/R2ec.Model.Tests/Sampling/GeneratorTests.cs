@@ -24,8 +24,10 @@ public class GeneratorTests
     [Test]
     public void SameKeysGiveTheSameTrajectoriesWhateverTheBatchAndThreadCount()
     {
-        var generator = new Generator(TestModels.Policy(seed: 21));
-        var options = Options();
+        // Wide enough that the kernels split their work over threads.
+        var config = TestModels.Tiny() with { HiddenSize = 64, IntermediateSize = 160 };
+        var generator = new Generator(R2ecPolicy.Create(config, 21));
+        var options = Options() with { Temperature = 8f };
         var threads = Engine.Threads;
         try
         {
@@ -99,6 +101,22 @@ public class GeneratorTests
                 seq.Add(argmax);
             }
         }
+    }
+
+    [Test]
+    public void StopStringsEndTheContinuation()
+    {
+        var tokenizer = TinyTokenizer.Create();
+        var policy = TestModels.Policy(seed: 24);
+        var free = new Generator(policy).SampleGroup(PromptA, 1, Options(maxNew: 8) with { StopSequences = [] }, 1, 1, 1)[0];
+        // Stop at whatever the unconstrained continuation emits third, given as text.
+        var third = tokenizer.Decode(free.CompletionIds.AsSpan(2, 1));
+        var options = Options(maxNew: 8) with { StopSequences = [] };
+        var stopped = new Generator(policy).SampleGroup(PromptA, 1, options.WithStopStrings(tokenizer, third), 1, 1, 1)[0];
+        Assert.That(stopped.Stopped, Is.True);
+        Assert.That(stopped.SampledCount, Is.LessThanOrEqualTo(3));
+        Assert.That(stopped.CompletionIds[..stopped.SampledCount], Is.EqualTo(free.CompletionIds[..stopped.SampledCount]));
+        Assert.That(options.WithStopStrings(tokenizer, "<answer>").StopSequences.Single(), Is.EqualTo(new[] { TinyTokenizer.Answer }));
     }
 
     [Test]

@@ -49,6 +49,32 @@ public class TokenSamplerTests
         Assert.That(q, Is.EqualTo(Math.Log(0.5)).Within(1e-6));
     }
 
+    [Test]
+    public void NucleusOverALargeVocabularyMatchesAFullSort()
+    {
+        var rng = new R2ec.Tensors.KeyedRandom(8);
+        var logits = Enumerable.Range(0, 300).Select(i => (float)(0.3 * rng.Normal((ulong)i))).ToArray();
+        var p = Softmax(logits, 1.5);
+        var sorted = Enumerable.Range(0, 300).OrderByDescending(i => logits[i]).ThenBy(i => i).ToArray();
+        var expected = new HashSet<int>();
+        var cumulative = 0.0;
+        foreach (var i in sorted)
+        {
+            expected.Add(i);
+            cumulative += p[i];
+            if (cumulative >= 0.9) break;
+        }
+        Assert.That(expected, Has.Count.GreaterThan(64), "the nucleus is larger than the first candidate window");
+        var sampler = new TokenSampler(new SamplingOptions { Temperature = 1.5f, TopP = 0.9f }, 300);
+        var seen = new HashSet<int>();
+        const int n = 20000;
+        for (var k = 0; k < n; k++)
+            seen.Add(sampler.Choose(logits, (k + 0.5) / n).Token);
+        Assert.That(seen, Is.EquivalentTo(expected));
+        var (token, q, _) = sampler.Choose(logits, 0.5);
+        Assert.That(q, Is.EqualTo(Math.Log(p[token] / expected.Sum(i => p[i]))).Within(1e-4));
+    }
+
     [TestCase(0f, "Temperature")]
     [TestCase(-1f, "Temperature")]
     public void BadOptionsAreNamed(float temperature, string field)

@@ -71,6 +71,27 @@ public class BpeEncodingTests
     }
 
     [Test]
+    public void IgnoreMergesTakesAWordThatIsInTheVocabularyWhole()
+    {
+        var vocab = TinyTokenizer.Vocab();
+        vocab.Add("xyz", vocab.Count + 10);
+        var whole = new BpeTokenizer(vocab, TinyTokenizer.Merges, [], PreTokenizer.Qwen2, ignoreMerges: true);
+        var merged = new BpeTokenizer(vocab, TinyTokenizer.Merges, [], PreTokenizer.Qwen2);
+        Assert.Multiple(() =>
+        {
+            Assert.That(whole.Encode("xyz the"), Is.EqualTo(new[] { vocab["xyz"], TinyTokenizer.GThe }));
+            Assert.That(merged.Encode("xyz"), Is.EqualTo(new[] { 'x', 'y', 'z' }));
+        });
+    }
+
+    [Test]
+    public void Gpt2PreTokenizerKeepsDigitRunsAndLeadingSpaces()
+    {
+        var gpt2 = new PreTokenizer([], byteLevelUseRegex: true);
+        Assert.That(gpt2.Split("Heat (1995)  it's"), Is.EqualTo(new[] { "Heat", " (", "1995", ")", " ", " it", "'s" }));
+    }
+
+    [Test]
     public void UnknownIdIsRejectedWithItsValue()
     {
         var tokenizer = TinyTokenizer.Create();

@@ -23,4 +23,16 @@ public class MovieLensRoundTripTests
         var failures = MovieLensTitles.All.Where(t => tokenizer.Decode(tokenizer.Encode(t)) != t).ToList();
         Assert.That(failures, Is.Empty);
     }
+
+    [Test]
+    public void ConcurrentEncodingSharingOneCacheGivesTheSequentialIds()
+    {
+        var titles = MovieLensTitles.All;
+        var sequential = TinyTokenizer.Create();
+        var expected = titles.Select(sequential.Encode).ToArray();
+        var shared = TinyTokenizer.Create();
+        var actual = new int[titles.Length][];
+        Parallel.For(0, titles.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => actual[i] = shared.Encode(titles[i]));
+        Assert.That(Enumerable.Range(0, titles.Length).Where(i => !actual[i].SequenceEqual(expected[i])), Is.Empty);
+    }
 }

@@ -83,6 +83,20 @@ public class TokenizerJsonTests
     }
 
     [Test]
+    public void LoadedQwen2TokenizerTakesR2ecsAnswerTokensAfterItsOwn()
+    {
+        var tokenizer = Parse(Qwen2Layout()).WithAddedTokens([SpecialTokens.ImEnd, SpecialTokens.Answer, SpecialTokens.AnswerEnd]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(tokenizer.SpecialTokenId(SpecialTokens.ImEnd), Is.EqualTo(ImEnd));
+            Assert.That(tokenizer.SpecialTokenId(SpecialTokens.Answer), Is.EqualTo(263));
+            Assert.That(tokenizer.SpecialTokenId(SpecialTokens.AnswerEnd), Is.EqualTo(264));
+            Assert.That(tokenizer.Encode("the<answer>"), Is.EqualTo(new[] { 't', TinyTokenizer.He, 263 }));
+            Assert.That(TokenizerJson.Parse(TokenizerJson.Serialize(tokenizer)).SpecialTokenId(SpecialTokens.AnswerEnd), Is.EqualTo(264));
+        });
+    }
+
+    [Test]
     public void SaveLoadSaveOfATrainedTokenizerIsByteIdentical()
     {
         var trained = BpeTrainer.Train(MovieLensTitles.All, 2048, SpecialTokens.All);
@@ -136,6 +150,22 @@ public class TokenizerJsonTests
         Assert.That(json, Does.Contain(find), "the test edits a field the layout has");
         var e = Assert.Throws<FormatException>(() => Parse(json.Replace(find, replace)));
         Assert.That(e!.Message, Does.StartWith("qwen2/tokenizer.json: field " + field));
+    }
+
+    [Test]
+    public void Gpt2LayoutWithARegexInTheByteLevelStepLoads()
+    {
+        var gpt2 = Qwen2Layout().Replace(
+            Qwen2Layout()[Qwen2Layout().IndexOf("\"pre_tokenizer\"")..Qwen2Layout().IndexOf("\"post_processor\"")],
+            "\"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": true},\n  ");
+        var tokenizer = Parse(gpt2);
+        Assert.Multiple(() =>
+        {
+            Assert.That(tokenizer.PreTokenizer.Patterns, Is.Empty);
+            Assert.That(tokenizer.PreTokenizer.ByteLevelUseRegex, Is.True);
+            Assert.That(tokenizer.Encode("the 12"), Is.EqualTo(new[] { 't', TinyTokenizer.He, ' ', '1', '2' }));
+            Assert.That(TokenizerJson.Parse(TokenizerJson.Serialize(tokenizer)).PreTokenizer.ByteLevelUseRegex, Is.True);
+        });
     }
 
     [Test]

@@ -84,3 +84,20 @@ public class GemmTests
         Assert.That(ex!.Message, Does.Contain("A needs 4 elements"));
     }
 }
+
+public class OpenBlasTests
+{
+    [Test]
+    public void SystemOpenBlasAgreesWithOurGemmWhenInstalled()
+    {
+        Assume.That(OpenBlas.IsAvailable, "libopenblas.so.0 is not installed");
+        const int m = 37, n = 70, k = 300;
+        var a = GradCheck.Random(k * m, 1).Select(v => (float)v).ToArray();
+        var b = GradCheck.Random(n * k, 2).Select(v => (float)v).ToArray();
+        var ours = new float[m * n];
+        var theirs = new float[m * n];
+        Gemm.Multiply(true, true, m, n, k, 1f, a, m, b, k, 0f, ours, n);
+        OpenBlas.Multiply(true, true, m, n, k, 1f, a, m, b, k, 0f, theirs, n);
+        GradCheck.AssertClose(ours.Select(x => (double)x).ToArray(), theirs.Select(x => (double)x).ToArray(), 1e-5, "ours vs OpenBLAS");
+    }
+}

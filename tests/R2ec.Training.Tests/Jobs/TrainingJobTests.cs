@@ -79,6 +79,25 @@ public sealed class TrainingJobTests
     }
 
     [Test]
+    public async Task ItemTableRefreshedEveryThreeVersions_WithValidationEveryStep_ResumesToTheSameMetrics()
+    {
+        var options = TinyJob.Options("Rollout:ItemTableRefresh=3", "Schedule:EvalInterval=1");
+        var whole = await TinyJob.Create(options, Path.Combine(_dir, "whole")).RunAsync();
+        using var stop = new CancellationTokenSource();
+        var cut = Path.Combine(_dir, "cut");
+        await TinyJob.Create(options, cut, (s, step) =>
+        {
+            if (s == JobStage.RecPO && step == 2) stop.Cancel();
+        }).RunAsync(stop.Token);
+
+        var resumed = await TinyJob.Create(options, cut).RunAsync();
+
+        Assert.That(whole.Completed && resumed.Completed, Is.True);
+        Assert.That(RecPOLines(resumed), Is.EqualTo(RecPOLines(whole)));
+        Assert.That(Table(resumed), Is.EqualTo(Table(whole)));
+    }
+
+    [Test]
     public async Task RolloutWorkerThatThrows_IsRestarted_AndTheStepCompletesWithTheSameResult()
     {
         var clean = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "clean")).RunAsync();

@@ -123,6 +123,8 @@ internal static class Snappy
         var literalStart = 0;
         var ip = 0;
         var limit = block.Length - 4;
+        // After 32 misses in a row the step grows, so incompressible stretches are skipped quickly (as Snappy does).
+        var misses = 32;
         while (ip < limit)
         {
             var seq = BinaryPrimitives.ReadUInt32LittleEndian(block[ip..]);
@@ -137,9 +139,10 @@ internal static class Snappy
                 op = EmitCopy(ip - candidate, matchLen, output, op);
                 ip += matchLen;
                 literalStart = ip;
+                misses = 32;
                 continue;
             }
-            ip++;
+            ip += misses++ >> 5;
         }
         return EmitLiteral(block[literalStart..], output, op);
     }

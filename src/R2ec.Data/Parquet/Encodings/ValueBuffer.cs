@@ -33,6 +33,9 @@ internal sealed class ValueBuffer
     public int[] Starts = [];
     public int[] Lengths = [];
 
+    /// <summary>Whether some values point at dictionary bytes (so equal values share a heap range).</summary>
+    public bool SharesDictionary;
+
     public bool IsBytes => Type is PhysicalType.ByteArray or PhysicalType.FixedLenByteArray or PhysicalType.Int96;
 
     public ReadOnlySpan<byte> GetBytes(int i) => Heap.AsSpan(Starts[i], Lengths[i]);

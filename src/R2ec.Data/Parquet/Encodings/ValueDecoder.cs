@@ -47,9 +47,15 @@ internal static class ValueDecoder
                 DeltaDecoders.DecodeLengthByteArray(data, count, into, what);
                 break;
             case ParquetEncoding.DeltaByteArray when into.Type is PhysicalType.ByteArray or PhysicalType.FixedLenByteArray:
+            {
                 CheckCount(data, count, what);
+                var first = into.Count;
                 DeltaDecoders.DecodeByteArray(data, count, into, what);
+                if (into.Type == PhysicalType.FixedLenByteArray
+                    && into.Lengths.AsSpan(first, count).IndexOfAnyExcept(into.FixedWidth) is var bad and >= 0)
+                    throw new ParquetException($"{what}: DELTA_BYTE_ARRAY value of {into.Lengths[first + bad]} bytes in a FIXED_LEN_BYTE_ARRAY({into.FixedWidth}) column");
                 break;
+            }
             case ParquetEncoding.ByteStreamSplit when into.Type is not (PhysicalType.Boolean or PhysicalType.ByteArray or PhysicalType.Int96):
                 DecodeByteStreamSplit(data, count, into, what);
                 break;
@@ -102,6 +108,7 @@ internal static class ValueDecoder
                 for (var i = 0; i < count; i++) into.Doubles[first + i] = dict.Doubles[indices[i]];
                 break;
             default:
+                into.SharesDictionary = true;
                 for (var i = 0; i < count; i++)
                 {
                     into.Starts[first + i] = dictionary.HeapBase + dict.Starts[indices[i]];

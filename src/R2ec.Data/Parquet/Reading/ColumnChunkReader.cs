@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 using R2ec.Data.Parquet.Compression;
 using R2ec.Data.Parquet.Encodings;
 using R2ec.Data.Parquet.Format;
@@ -22,7 +20,7 @@ internal sealed class LeafChunk(ParquetLeaf leaf, ValueBuffer values)
 /// <summary>Reads a column chunk's pages from the file and decodes them into a <see cref="LeafChunk"/>.</summary>
 internal static class ColumnChunkReader
 {
-    public static LeafChunk Read(SafeFileHandle file, long dataEnd, string fileName, RowGroup group, int groupIndex,
+    public static LeafChunk Read(ByteSource file, long dataEnd, string fileName, RowGroup group, int groupIndex,
         ParquetLeaf leaf, ParquetReadOptions options)
     {
         var what = $"'{fileName}' row group {groupIndex} column '{leaf.Path}'";
@@ -51,17 +49,11 @@ internal static class ColumnChunkReader
         if (length > Array.MaxLength)
             throw new ParquetException($"{what}: column chunk of {length} bytes is larger than one .NET array");
         var bytes = new byte[length];
-        var read = 0;
-        while (read < bytes.Length)
-        {
-            var n = RandomAccess.Read(file, bytes.AsSpan(read), start + read);
-            if (n <= 0) throw new ParquetException($"{what}: file ends inside the column chunk");
-            read += n;
-        }
+        file.ReadExactly(start, bytes, fileName);
 
         var values = new ValueBuffer(leaf.PhysicalType, leaf.Field.TypeLength, options.MaxColumnChunkBytes, leaf.Path);
         var result = new LeafChunk(leaf, values);
-        var levels = new LevelSink(leaf);
+        var levels = new LevelSink(leaf, leaf.MaxRepetitionLevel == 0 ? group.NumRows : options.MaxColumnChunkValues, options.MaxColumnChunkValues);
         DictionaryValues? dictionary = null;
         var pos = 0;
         var pageIndex = 0;
@@ -99,6 +91,8 @@ internal static class ColumnChunkReader
             pageIndex++;
         }
         levels.CopyTo(result);
+        if (result.Count != meta.NumValues)
+            throw new ParquetException($"{what}: pages hold {result.Count} values but the column metadata says {meta.NumValues}");
         CheckRowCount(result, group.NumRows, what);
         return result;
     }
@@ -187,7 +181,7 @@ internal static class ColumnChunkReader
     }
 
     /// <summary>Collects the levels of all pages of a chunk as bytes and counts the values they say are present.</summary>
-    private sealed class LevelSink(ParquetLeaf leaf)
+    private sealed class LevelSink(ParquetLeaf leaf, long maxEntries, long limit)
     {
         public ParquetLeaf Leaf { get; } = leaf;
         public int Count { get; private set; }
@@ -196,33 +190,32 @@ internal static class ColumnChunkReader
 
         public int Append(int[]? rep, int[]? def, int n, string what)
         {
-            if ((long)Count + n > Array.MaxLength)
-                throw new ParquetException($"{what}: more than {Array.MaxLength} values in one column chunk");
+            if ((long)Count + n > maxEntries)
+                throw new ParquetException(maxEntries == limit
+                    ? $"{what}: column chunk holds more than {limit} values (ParquetReadOptions.MaxColumnChunkValues)"
+                    : $"{what}: pages hold more values than the row group's {maxEntries} rows");
             var present = n;
             if (rep is not null)
             {
                 Grow(ref _rep, Count + n);
-                for (var i = 0; i < n; i++)
-                {
-                    if ((uint)rep[i] > (uint)Leaf.MaxRepetitionLevel)
-                        throw new ParquetException($"{what}: repetition level {rep[i]} exceeds the maximum {Leaf.MaxRepetitionLevel}");
-                    _rep[Count + i] = (byte)rep[i];
-                }
+                var bad = rep.AsSpan(0, n).IndexOfAnyExceptInRange(0, Leaf.MaxRepetitionLevel);
+                if (bad >= 0)
+                    throw new ParquetException($"{what}: repetition level {rep[bad]} exceeds the maximum {Leaf.MaxRepetitionLevel}");
+                var dst = _rep.AsSpan(Count, n);
+                for (var i = 0; i < n; i++) dst[i] = (byte)rep[i];
                 if (Count == 0 && n > 0 && rep[0] != 0)
                     throw new ParquetException($"{what}: column chunk does not start a new row (repetition level {rep[0]})");
             }
             if (def is not null)
             {
                 Grow(ref _def, Count + n);
-                present = 0;
                 var max = Leaf.MaxDefinitionLevel;
-                for (var i = 0; i < n; i++)
-                {
-                    if ((uint)def[i] > (uint)max)
-                        throw new ParquetException($"{what}: definition level {def[i]} exceeds the maximum {max}");
-                    _def[Count + i] = (byte)def[i];
-                    if (def[i] == max) present++;
-                }
+                var bad = def.AsSpan(0, n).IndexOfAnyExceptInRange(0, max);
+                if (bad >= 0)
+                    throw new ParquetException($"{what}: definition level {def[bad]} exceeds the maximum {max}");
+                var dst = _def.AsSpan(Count, n);
+                for (var i = 0; i < n; i++) dst[i] = (byte)def[i];
+                present = def.AsSpan(0, n).Count(max);
             }
             Count += n;
             return present;

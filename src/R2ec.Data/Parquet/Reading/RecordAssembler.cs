@@ -111,7 +111,7 @@ internal static class RecordAssembler
         if (node.Repetition == Repetition.Repeated)
         {
             var lists = new List<object?>[vals.Length];
-            for (var j = 0; j < vals.Length; j++) lists[j] = (List<object?>)vals[j]!;
+            for (var j = 0; j < vals.Length; j++) lists[j] = vals[j] as List<object?> ?? throw Disagree(node, what);
             var n = lists[0].Count;
             foreach (var l in lists)
             {
@@ -132,11 +132,15 @@ internal static class RecordAssembler
             if (vals[0] is null)
                 return null;
             var inner = new object?[vals.Length];
-            for (var j = 0; j < vals.Length; j++) inner[j] = ((Defined)vals[j]!).Value;
+            for (var j = 0; j < vals.Length; j++)
+                inner[j] = vals[j] is Defined d ? d.Value : throw Disagree(node, what);
             return MergeInner(node, inner, what);
         }
         return MergeInner(node, vals, what);
     }
+
+    private static ParquetException Disagree(ParquetField node, string what) =>
+        new($"{what}: the leaf columns of '{node.Path}' disagree on whether it is present");
 
     private static object? MergeInner(ParquetField node, ReadOnlySpan<object?> vals, string what)
     {

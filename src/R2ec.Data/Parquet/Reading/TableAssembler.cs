@@ -16,7 +16,8 @@ internal static class TableAssembler
                 ? (new ParquetColumnSpec(field.Name, type, false, true, false), field, field.Leaf!)
                 : (new ParquetColumnSpec(field.Name, type, field.Repetition == Repetition.Optional), field, field.Leaf!);
         }
-        if (field.Repetition == Repetition.Repeated || field.Children.Count != 1)
+        // Only LIST-annotated groups are lists; an unannotated group is a struct, as other readers see it too.
+        if (field.Logical.Kind != LogicalKind.List || field.Repetition == Repetition.Repeated || field.Children.Count != 1)
             return null;
         var r = field.Children[0];
         if (r.Repetition != Repetition.Repeated)
@@ -49,6 +50,7 @@ internal static class TableAssembler
             ParquetValueType.Float16 => Build<Half>(spec, repeated, chunk, rows, what),
             ParquetValueType.UInt32 => Build<uint>(spec, repeated, chunk, rows, what),
             ParquetValueType.UInt64 => Build<ulong>(spec, repeated, chunk, rows, what),
+            ParquetValueType.Time => Build<TimeOnly>(spec, repeated, chunk, rows, what),
             ParquetValueType.String => BuildRef<string>(spec, repeated, chunk, rows, what),
             _ => BuildRef<byte[]>(spec, repeated, chunk, rows, what),
         };
@@ -57,11 +59,14 @@ internal static class TableAssembler
         where T : struct
     {
         var get = ValueConverter.Getter<T>(chunk.Leaf, chunk.Values, what);
+        var direct = ValueConverter.Direct<T>(chunk.Leaf, chunk.Values);
         if (!spec.IsList)
         {
             CheckFlat(chunk, rows, what);
             if (!spec.Nullable)
             {
+                if (direct is not null)
+                    return direct.AsSpan(0, rows).ToArray();
                 var data = new T[rows];
                 for (var i = 0; i < rows; i++) data[i] = get(i);
                 return data;
@@ -74,7 +79,7 @@ internal static class TableAssembler
         }
         return spec.ElementNullable
             ? BuildLists<T?>(spec, repeated, chunk, rows, what, i => get(i))
-            : BuildLists(spec, repeated, chunk, rows, what, get);
+            : BuildLists(spec, repeated, chunk, rows, what, get, direct);
     }
 
     private static Array BuildRef<T>(ParquetColumnSpec spec, ParquetField repeated, LeafChunk chunk, int rows, string what)
@@ -100,7 +105,7 @@ internal static class TableAssembler
     }
 
     private static Array BuildLists<TE>(ParquetColumnSpec spec, ParquetField repeated, LeafChunk chunk, int rows,
-        string what, Func<int, TE> get)
+        string what, Func<int, TE> get, TE[]? direct = null)
     {
         // Definition levels at which the list itself is present and at which it has at least one element.
         var listDefined = 0;
@@ -111,10 +116,12 @@ internal static class TableAssembler
         var counts = new int[rows];
         var isNull = new bool[rows];
         var row = -1;
+        var defs = chunk.Def;
+        var reps = chunk.Rep;
         for (var e = 0; e < chunk.Count; e++)
         {
-            var def = chunk.DefAt(e);
-            if (chunk.RepAt(e) == 0)
+            var def = defs is null ? max : defs[e];
+            if (reps is null || reps[e] == 0)
             {
                 if (++row >= rows)
                     throw new ParquetException($"{what}: column holds more than the row group's {rows} rows");
@@ -144,6 +151,15 @@ internal static class TableAssembler
             }
             var list = new TE[counts[r]];
             if (counts[r] == 0) entry++;
+            // Common case: a list of present values of a type stored as is, copied in one go.
+            if (direct is not null && (chunk.Def is null || chunk.Def.AsSpan(entry, list.Length).IndexOfAnyExcept((byte)max) < 0))
+            {
+                direct.AsSpan(v, list.Length).CopyTo(list);
+                v += list.Length;
+                entry += list.Length;
+                result[r] = list;
+                continue;
+            }
             for (var k = 0; k < list.Length; k++, entry++)
             {
                 if (chunk.DefAt(entry) == max)

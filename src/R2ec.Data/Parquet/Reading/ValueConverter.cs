@@ -18,6 +18,7 @@ internal static class ValueConverter
             PhysicalType.Int32 => lt.Kind switch
             {
                 LogicalKind.Date => ParquetValueType.Date,
+                LogicalKind.Time => ParquetValueType.Time,
                 LogicalKind.Decimal => ParquetValueType.Decimal,
                 LogicalKind.Integer when !lt.IsSigned && lt.BitWidth == 32 => ParquetValueType.UInt32,
                 _ => ParquetValueType.Int32,
@@ -25,6 +26,7 @@ internal static class ValueConverter
             PhysicalType.Int64 => lt.Kind switch
             {
                 LogicalKind.Timestamp => ParquetValueType.Timestamp,
+                LogicalKind.Time => ParquetValueType.Time,
                 LogicalKind.Decimal => ParquetValueType.Decimal,
                 LogicalKind.Integer when !lt.IsSigned => ParquetValueType.UInt64,
                 _ => ParquetValueType.Int64,
@@ -62,10 +64,13 @@ internal static class ValueConverter
             ParquetValueType.Int64 => (Func<int, long>)(i => v.Longs[i]),
             ParquetValueType.UInt64 => (Func<int, ulong>)(i => unchecked((ulong)v.Longs[i])),
             ParquetValueType.Timestamp => (Func<int, DateTime>)(i => ToTimestamp(v.Longs[i], lt, what)),
+            ParquetValueType.Time => leaf.PhysicalType == PhysicalType.Int32
+                ? (Func<int, TimeOnly>)(i => ToTime(v.Ints[i], lt, what))
+                : (Func<int, TimeOnly>)(i => ToTime(v.Longs[i], lt, what)),
             ParquetValueType.Float => (Func<int, float>)(i => v.Floats[i]),
             ParquetValueType.Double => (Func<int, double>)(i => v.Doubles[i]),
             ParquetValueType.Int96 => (Func<int, ParquetInt96>)(i => ParquetInt96.FromBytes(v.GetBytes(i))),
-            ParquetValueType.String => StringGetter(v),
+            ParquetValueType.String => StringGetter(v, v.SharesDictionary, what),
             ParquetValueType.Float16 => (Func<int, Half>)(i => BinaryPrimitives.ReadHalfLittleEndian(v.GetBytes(i))),
             ParquetValueType.Decimal => leaf.PhysicalType switch
             {
@@ -78,6 +83,17 @@ internal static class ValueConverter
         return f as Func<int, T> ?? throw new ParquetException($"{what} reads as {type}, not {typeof(T).Name}");
     }
 
+    /// <summary>The physical array itself when values need no conversion (INT32 as int, INT64 as long, FLOAT, DOUBLE, BOOLEAN).</summary>
+    public static T[]? Direct<T>(ParquetLeaf leaf, ValueBuffer v) => ValueType(leaf) switch
+    {
+        ParquetValueType.Int32 => v.Ints as T[],
+        ParquetValueType.Int64 => v.Longs as T[],
+        ParquetValueType.Float => v.Floats as T[],
+        ParquetValueType.Double => v.Doubles as T[],
+        ParquetValueType.Boolean => v.Bools as T[],
+        _ => null,
+    };
+
     /// <summary>A boxing getter for the generic record reader.</summary>
     public static Func<int, object> BoxedGetter(ParquetLeaf leaf, ValueBuffer v, string c) => ValueType(leaf) switch
     {
@@ -88,6 +104,7 @@ internal static class ValueConverter
         ParquetValueType.Int64 => Box(Getter<long>(leaf, v, c)),
         ParquetValueType.UInt64 => Box(Getter<ulong>(leaf, v, c)),
         ParquetValueType.Timestamp => Box(Getter<DateTime>(leaf, v, c)),
+        ParquetValueType.Time => Box(Getter<TimeOnly>(leaf, v, c)),
         ParquetValueType.Float => Box(Getter<float>(leaf, v, c)),
         ParquetValueType.Double => Box(Getter<double>(leaf, v, c)),
         ParquetValueType.Int96 => Box(Getter<ParquetInt96>(leaf, v, c)),
@@ -99,8 +116,25 @@ internal static class ValueConverter
 
     private static Func<int, object> Box<T>(Func<int, T> f) where T : notnull => i => f(i);
 
-    private static Func<int, string> StringGetter(ValueBuffer v)
+    // Strict: invalid UTF-8 in a STRING column is corrupt data, not text to patch with replacement characters.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static string Decode(ReadOnlySpan<byte> bytes, string what)
     {
+        try
+        {
+            return Utf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ParquetException($"{what}: STRING value is not valid UTF-8");
+        }
+    }
+
+    private static Func<int, string> StringGetter(ValueBuffer v, bool cached, string what)
+    {
+        if (!cached)
+            return i => Decode(v.GetBytes(i), what);
         // Dictionary-encoded values share their bytes; decode each distinct (start, length) once.
         var cache = new Dictionary<long, string>();
         return i =>
@@ -108,7 +142,7 @@ internal static class ValueConverter
             var key = ((long)v.Starts[i] << 32) | (uint)v.Lengths[i];
             if (v.Lengths[i] > 64 || !cache.TryGetValue(key, out var s))
             {
-                s = Encoding.UTF8.GetString(v.GetBytes(i));
+                s = Decode(v.GetBytes(i), what);
                 if (v.Lengths[i] <= 64 && cache.Count < 1 << 16) cache[key] = s;
             }
             return s;
@@ -121,6 +155,19 @@ internal static class ValueConverter
         if (d < DateOnly.MinValue.DayNumber || d > DateOnly.MaxValue.DayNumber)
             throw new ParquetException($"{what}: DATE {days} lies outside the supported range");
         return DateOnly.FromDayNumber((int)d);
+    }
+
+    private static TimeOnly ToTime(long value, LogicalType lt, string what)
+    {
+        var ticks = lt.Unit switch
+        {
+            TimeUnit.Millis => (Int128)value * 10_000,
+            TimeUnit.Micros => (Int128)value * 10,
+            _ => value / 100,
+        };
+        if (value < 0 || ticks >= TimeSpan.TicksPerDay)
+            throw new ParquetException($"{what}: TIME {value} ({lt.Unit}) is not a time of day");
+        return new TimeOnly((long)ticks);
     }
 
     public static DateTime ToTimestamp(long value, LogicalType lt, string what)

@@ -18,7 +18,7 @@ internal static class ColumnShredder
             case ParquetValueType.Timestamp:
                 ShredStruct<DateTime>(column.Data, sink, start, count, t => values.Longs.Add(ToMicros(t, spec.Name)));
                 break;
-            case ParquetValueType.String: Shred<string?>(column.Data, sink, start, count, s => s is not null, s => values.AddString(s!)); break;
+            case ParquetValueType.String: Shred<string?>(column.Data, sink, start, count, s => s is not null, s => values.AddString(s!, spec.Name)); break;
             default: throw new ParquetException($"column '{spec.Name}': the writer does not write {spec.Type} values");
         }
         return sink.Finish(count);

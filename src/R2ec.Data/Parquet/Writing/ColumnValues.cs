@@ -25,11 +25,22 @@ internal sealed class ColumnValues(PhysicalType type)
         _ => Offsets.Count - 1,
     };
 
-    public void AddString(string s)
+    // Strict: a lone surrogate cannot be stored as UTF-8, and replacing it would not read back as written.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public void AddString(string s, string column)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(s.Length);
+        var max = Utf8.GetMaxByteCount(s.Length);
         var span = Heap.GetSpan(max);
-        var n = Encoding.UTF8.GetBytes(s, span);
+        int n;
+        try
+        {
+            n = Utf8.GetBytes(s, span);
+        }
+        catch (EncoderFallbackException e)
+        {
+            throw new ParquetException($"column '{column}': string value {Count} is not valid Unicode (a lone surrogate): {e.Message}", e);
+        }
         Heap.Advance(n);
         Offsets.Add(Heap.WrittenCount);
     }

@@ -43,20 +43,26 @@ internal static class DictionaryBuilder
 
         Result? Numbers(int count, Func<int, long> key, int width)
         {
-            // Bit patterns as keys keep NaN payloads and -0.0 apart from +0.0.
-            var map = new Dictionary<long, int>();
+            // Bit patterns as keys keep NaN payloads and -0.0 apart from +0.0. Open addressing: the dictionary is
+            // capped at maxBytes / width entries, so the table is too, and lookups stay in cache.
+            var capacity = (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, maxBytes / width * 2 + 2)));
+            var keys = new long[Math.Min(capacity, Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count * 2 + 2)))];
+            var slots = new int[keys.Length];
+            var mask = keys.Length - 1;
             for (var i = 0; i < count; i++)
             {
                 var k = key(i);
-                if (!map.TryGetValue(k, out var idx))
+                var h = (int)((ulong)(k * unchecked((long)0x9E3779B97F4A7C15)) >> 40) & mask;
+                while (slots[h] != 0 && keys[h] != k) h = (h + 1) & mask;
+                if (slots[h] == 0)
                 {
-                    idx = entries.Count;
-                    map.Add(k, idx);
-                    entries.Add(i);
                     size += width;
-                    if (size > maxBytes) return null;
+                    if (size > maxBytes || entries.Count * 2 >= keys.Length) return null;
+                    keys[h] = k;
+                    slots[h] = entries.Count + 1;
+                    entries.Add(i);
                 }
-                indices[i] = idx;
+                indices[i] = slots[h] - 1;
             }
             return new Result([.. entries], indices);
         }

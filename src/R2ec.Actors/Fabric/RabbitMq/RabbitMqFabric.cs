@@ -1,0 +1,561 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using R2ec.Actors.Addressing;
+using R2ec.Actors.Protocol;
+using R2ec.Actors.Runtime;
+using R2ec.Actors.Serialization;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+using Serilog;
+
+namespace R2ec.Actors.Fabric.RabbitMq;
+
+/// <summary>
+/// A fabric over a RabbitMQ broker, with the semantics of <see cref="InMemoryFabric"/> so the same actors run on either:
+/// <list type="bullet">
+/// <item>each node has a durable queue (bound to the job's node exchange by its name) carrying messages to its actors
+/// and death-watch requests; a send to a node without a queue has no route and becomes a dead letter at the sender;</item>
+/// <item>each pool is one durable work queue; every member consumes it on its own channel with its own prefetch,
+/// so faster members take more work, and acknowledges a message only when its handler has run (at-least-once).
+/// A message a member returns (it stopped before handling it) or that the broker redelivers (its consumer's connection
+/// died) is published to the pool again with its count of returns, and after
+/// <see cref="RabbitMqFabricOptions.DeliveryLimit"/> returns it goes to the job's dead-letter queue instead. Either way
+/// the next member sees it marked redelivered;</item>
+/// <item>each topic subscriber has a durable queue bound to the job's topic exchange, so a broadcast reaches every subscriber.</item>
+/// </list>
+/// Every publish is persistent and waits for the broker's confirm, retrying while the broker is unreachable; the
+/// connection and its topology recover by themselves. Delivery is at-least-once: a message can arrive twice (a lost
+/// acknowledgement or confirm), so handlers drop repeats by <see cref="Envelope.MessageId"/> (see <see cref="MessageDeduplicator"/>).
+/// The interface's synchronous methods (attach, join, subscribe) wait for the broker.
+/// </summary>
+public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
+{
+    private const string ControlHeader = "r2ec-control";
+    private const string ReturnsHeader = "r2ec-returns";
+    private readonly RabbitMqFabricOptions _options;
+    private readonly MessageSerializer _serializer;
+    private readonly ILogger _log;
+    private readonly IConnection _connection;
+    private readonly Channel<IChannel> _publishers;
+    private readonly RabbitMqNames _names;
+    private readonly ConcurrentDictionary<string, NodeLink> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _declaredPools = new(StringComparer.Ordinal);
+    private int _disposed;
+
+    private RabbitMqFabric(RabbitMqFabricOptions options, MessageSerializer serializer, ILogger log, IConnection connection,
+        Channel<IChannel> publishers, RabbitMqNames names)
+    {
+        _options = options;
+        _serializer = serializer;
+        _log = log;
+        _connection = connection;
+        _publishers = publishers;
+        _names = names;
+    }
+
+    /// <summary>The queue where messages end that were returned too often or could not be read.</summary>
+    public string DeadLetterQueue => _names.DeadLetterQueue;
+
+    /// <summary>Connects to the broker and declares the job's exchanges and dead-letter queue.</summary>
+    /// <param name="options">Where to connect.</param>
+    /// <param name="serializer">Encodes every message; only its registered types can cross.</param>
+    /// <param name="logger">Where connection events go (never the password).</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    public static async Task<RabbitMqFabric> ConnectAsync(RabbitMqFabricOptions options, MessageSerializer serializer,
+        ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        var names = new RabbitMqNames(options.CheckedJob());
+        var log = (logger ?? Serilog.Core.Logger.None).ForContext<RabbitMqFabric>();
+        var factory = new ConnectionFactory
+        {
+            HostName = options.HostName,
+            Port = options.Port,
+            VirtualHost = options.VirtualHost,
+            UserName = options.Credentials.UserName,
+            Password = options.Credentials.Password,
+            RequestedHeartbeat = options.Heartbeat,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = options.RecoveryInterval,
+            ClientProvidedName = "r2ec." + options.Job,
+            Ssl = new SslOption(options.TlsServerName ?? options.HostName) { Enabled = options.UseTls },
+        };
+        log.Information("Connecting to RabbitMQ {Host}:{Port} vhost {VirtualHost} as {User} for job {Job} (TLS {Tls})",
+            options.HostName, options.Port, options.VirtualHost, options.Credentials.UserName, options.Job, options.UseTls);
+        var connection = await factory.CreateConnectionAsync(cancellationToken);
+        try
+        {
+            var publishers = Channel.CreateBounded<IChannel>(options.PublisherChannels);
+            for (var i = 0; i < options.PublisherChannels; i++)
+                publishers.Writer.TryWrite(await NewPublisherAsync(connection, cancellationToken));
+            var fabric = new RabbitMqFabric(options, serializer, log, connection, publishers, names);
+            await fabric.DeclareJobTopologyAsync(cancellationToken);
+            connection.ConnectionShutdownAsync += (_, e) =>
+            {
+                if (Volatile.Read(ref fabric._disposed) == 0)
+                    log.Warning("RabbitMQ connection lost ({Initiator} {Code} {Reason}); reconnecting", e.Initiator, e.ReplyCode, e.ReplyText);
+                return Task.CompletedTask;
+            };
+            connection.RecoverySucceededAsync += (_, _) =>
+            {
+                log.Information("RabbitMQ connection recovered; queues, bindings and consumers restored");
+                return Task.CompletedTask;
+            };
+            connection.ConnectionRecoveryErrorAsync += (_, e) =>
+            {
+                log.Warning(e.Exception, "RabbitMQ connection recovery attempt failed; retrying");
+                return Task.CompletedTask;
+            };
+            return fabric;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Attach(IFabricNode node)
+    {
+        var link = new NodeLink(node);
+        if (!_nodes.TryAdd(node.Node, link))
+            throw new InvalidOperationException($"node '{node.Node}' is already attached to the fabric");
+        try
+        {
+            Block(async () =>
+            {
+                var queue = _names.NodeQueue(node.Node);
+                await WithTopologyChannelAsync(async ch =>
+                {
+                    await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QueueArguments(expires: true));
+                    await ch.QueueBindAsync(queue, _names.NodeExchange, node.Node);
+                });
+                link.NodeConsumer = await QueueConsumer.StartAsync(_connection, queue, (ushort)_options.NodePrefetch, _log,
+                    (consumer, delivery) => OnNodeDeliveryAsync(link, consumer, delivery));
+            });
+        }
+        catch
+        {
+            _nodes.TryRemove(node.Node, out _);
+            throw;
+        }
+        _log.Information("Node {Node} attached to RabbitMQ job {Job}", node.Node, _options.Job);
+    }
+
+    /// <inheritdoc />
+    public void Detach(string node)
+    {
+        if (!_nodes.TryRemove(node, out var link)) return;
+        Block(async () =>
+        {
+            // Closing the channels hands unfinished pool messages back to their pools.
+            foreach (var consumer in link.AllConsumers())
+                await consumer.CloseAsync();
+            try
+            {
+                await WithTopologyChannelAsync(async ch =>
+                {
+                    foreach (var queue in link.Subscriptions.Values.Select(c => c.Queue))
+                        await ch.QueueDeleteAsync(queue);
+                    await ch.QueueDeleteAsync(_names.NodeQueue(node));
+                });
+            }
+            catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+            {
+                // Without a connection the queues stay; they expire once nobody consumes them.
+                _log.Warning(e, "Node {Node} left without deleting its queues (no broker connection)", node);
+            }
+        });
+        _log.Information("Node {Node} detached from RabbitMQ job {Job}", node, _options.Job);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> SendAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
+    {
+        var body = _serializer.Serialize(target, envelope);
+        var properties = Persistent(envelope.MessageId, envelope.Message.Descriptor.FullName);
+        if (target.IsPool)
+        {
+            await DeclarePoolAsync(target);
+            return await PublishAsync("", _names.PoolQueue(target), mandatory: true, properties, body, cancellationToken);
+        }
+        if (target.IsTopic)
+        {
+            // A topic without subscribers drops the message, as a broadcast to nobody should.
+            await PublishAsync(_names.TopicExchange, target.Path, mandatory: false, properties, body, cancellationToken);
+            return true;
+        }
+        return await PublishAsync(_names.NodeExchange, target.Node, mandatory: true, properties, body, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void JoinPool(ActorAddress pool, ActorAddress member, int prefetch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        if (!pool.IsPool) throw new ArgumentException($"{pool} is not a pool address", nameof(pool));
+        var link = LinkOf(member);
+        var key = (pool, member);
+        if (link.Members.ContainsKey(key)) return;
+        Block(async () =>
+        {
+            await DeclarePoolAsync(pool);
+            var consumer = await QueueConsumer.StartAsync(_connection, _names.PoolQueue(pool), (ushort)prefetch, _log,
+                (c, delivery) => OnPoolDeliveryAsync(link, member, c, delivery));
+            if (!link.Members.TryAdd(key, consumer)) await consumer.CloseAsync();
+        });
+    }
+
+    /// <inheritdoc />
+    public void Subscribe(ActorAddress topic, ActorAddress subscriber)
+    {
+        if (!topic.IsTopic) throw new ArgumentException($"{topic} is not a topic address", nameof(topic));
+        var link = LinkOf(subscriber);
+        var key = (topic, subscriber);
+        if (link.Subscriptions.ContainsKey(key)) return;
+        Block(async () =>
+        {
+            var queue = _names.SubscriberQueue(topic, subscriber);
+            await WithTopologyChannelAsync(async ch =>
+            {
+                await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QueueArguments(expires: true));
+                await ch.QueueBindAsync(queue, _names.TopicExchange, topic.Path);
+            });
+            var consumer = await QueueConsumer.StartAsync(_connection, queue, (ushort)_options.NodePrefetch, _log,
+                (c, delivery) => OnTopicDeliveryAsync(link, subscriber, c, delivery));
+            if (!link.Subscriptions.TryAdd(key, consumer)) await consumer.CloseAsync();
+        });
+    }
+
+    /// <inheritdoc />
+    public void Forget(ActorAddress member)
+    {
+        if (!_nodes.TryGetValue(member.Node, out var link)) return;
+        var pools = link.Members.Keys.Where(k => k.Member == member).ToArray();
+        var topics = link.Subscriptions.Keys.Where(k => k.Subscriber == member).ToArray();
+        if (pools.Length == 0 && topics.Length == 0) return;
+        Block(async () =>
+        {
+            foreach (var key in pools)
+                if (link.Members.TryRemove(key, out var consumer))
+                    await consumer.CancelAsync();
+            foreach (var key in topics)
+                if (link.Subscriptions.TryRemove(key, out var consumer))
+                {
+                    await consumer.CloseAsync();
+                    await WithTopologyChannelAsync(ch => ch.QueueDeleteAsync(consumer.Queue));
+                }
+        });
+    }
+
+    /// <inheritdoc />
+    public void Watch(ActorAddress target, ActorAddress watcher) => SendControl(target, watcher, "watch");
+
+    /// <inheritdoc />
+    public void Unwatch(ActorAddress target, ActorAddress watcher) => SendControl(target, watcher, "unwatch");
+
+    /// <summary>Closes the connection without detaching nodes: as a crash would, unfinished pool messages go back to their pools.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        try
+        {
+            await _connection.CloseAsync();
+        }
+        catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+        {
+            _log.Debug(e, "Closing the RabbitMQ connection");
+        }
+        _connection.Dispose();
+    }
+
+    private async Task OnNodeDeliveryAsync(NodeLink link, QueueConsumer consumer, BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            if (delivery.BasicProperties.Headers?.TryGetValue(ControlHeader, out var kind) == true && kind is byte[] kindBytes)
+            {
+                HandleControl(link, Encoding.UTF8.GetString(kindBytes), Encoding.UTF8.GetString(delivery.Body.Span));
+            }
+            else if (Read(delivery) is ({ } target, { } envelope))
+            {
+                // A node's own messages are acknowledged once they are in the actor's mailbox: only pool messages
+                // wait for their handler, because only they can go to another consumer.
+                await link.Node.DeliverAsync(target, envelope, default);
+            }
+            else
+            {
+                consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
+                return;
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            _log.Error(e, "Unreadable control message on node {Node}; dead-lettered", link.Node.Node);
+            consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
+            return;
+        }
+        consumer.Settle(delivery.DeliveryTag, ack: true);
+    }
+
+    private async Task OnPoolDeliveryAsync(NodeLink link, ActorAddress member, QueueConsumer consumer, BasicDeliverEventArgs delivery)
+    {
+        if (Read(delivery) is not (_, { } envelope))
+        {
+            consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
+            return;
+        }
+        var returnable = new Returnable(member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope.MessageId, envelope.Message.Descriptor.FullName);
+        if (delivery.Redelivered)
+        {
+            // The broker redelivers it because a consumer died holding it: count that as a return too, so a message
+            // that crashes every worker it reaches ends in the dead-letter queue instead of crashing them all in turn.
+            await ReturnToPoolAsync(consumer, delivery.DeliveryTag, returnable);
+            return;
+        }
+        var receipt = new Receipt(this, consumer, delivery.DeliveryTag, returnable);
+        await link.Node.DeliverAsync(member, new Envelope(envelope.Message, envelope.Sender, envelope.MessageId, envelope.CorrelationId,
+            envelope.Redelivered) { Receipt = receipt }, default);
+    }
+
+    private async Task OnTopicDeliveryAsync(NodeLink link, ActorAddress subscriber, QueueConsumer consumer, BasicDeliverEventArgs delivery)
+    {
+        if (Read(delivery) is (_, { } envelope))
+        {
+            await link.Node.DeliverAsync(subscriber, envelope, default);
+            consumer.Settle(delivery.DeliveryTag, ack: true);
+        }
+        else
+        {
+            consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
+        }
+    }
+
+    /// <summary>Decodes a delivery; null (after logging) when it cannot be read, so it goes to the dead-letter queue.</summary>
+    private (ActorAddress Target, Envelope Envelope)? Read(BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            var (target, envelope) = _serializer.Deserialize(delivery.Body.Span);
+            if ((delivery.Redelivered || ReturnsOf(delivery) > 0) && !envelope.Redelivered)
+                envelope = new Envelope(envelope.Message, envelope.Sender, envelope.MessageId, envelope.CorrelationId, redelivered: true);
+            return (target, envelope);
+        }
+        catch (MessageSerializationException e)
+        {
+            _log.Error(e, "Unreadable message {MessageId} from {Queue}; dead-lettered", delivery.BasicProperties.MessageId, delivery.RoutingKey);
+            return null;
+        }
+    }
+
+    private static int ReturnsOf(BasicDeliverEventArgs delivery) =>
+        delivery.BasicProperties.Headers?.TryGetValue(ReturnsHeader, out var value) == true && value is int returns ? returns : 0;
+
+    /// <summary>
+    /// A member returned a pool message unhandled: publish it to the back of the pool with one more return counted, then
+    /// acknowledge the original (a crash between the two leaves a repeat, which handlers drop by id); past the delivery
+    /// limit, reject it to the dead-letter exchange. A classic queue does not count returns itself, hence the header.
+    /// </summary>
+    private async Task ReturnToPoolAsync(QueueConsumer consumer, ulong deliveryTag, Returnable message)
+    {
+        var returns = message.Returns + 1;
+        if (returns > _options.DeliveryLimit)
+        {
+            _log.Warning("Pool message {MessageId} ({MessageType}) was returned {Returns} times; moved to {DeadLetterQueue}",
+                message.MessageId, message.Type, returns, _names.DeadLetterQueue);
+            consumer.Settle(deliveryTag, ack: false, requeue: false);
+            return;
+        }
+        var properties = Persistent(message.MessageId, message.Type);
+        properties.Headers = new Dictionary<string, object?> { [ReturnsHeader] = returns };
+        try
+        {
+            await PublishAsync("", consumer.Queue, mandatory: true, properties, message.Body, default);
+            consumer.Settle(deliveryTag, ack: true);
+        }
+        catch (Exception e)
+        {
+            _log.Warning(e, "Returning pool message {MessageId} of {Member} failed; the broker requeues it", message.MessageId, message.Member);
+            consumer.Settle(deliveryTag, ack: false, requeue: true);
+        }
+    }
+
+    private void HandleControl(NodeLink link, string kind, string body)
+    {
+        var parts = body.Split('\n');
+        if (parts.Length != 2) throw new FormatException($"control message '{kind}' must hold a path and a watcher");
+        var watcher = ActorAddress.Parse(parts[1]);
+        switch (kind)
+        {
+            case "watch":
+                link.Node.AddWatcher(parts[0], watcher);
+                break;
+            case "unwatch":
+                link.Node.RemoveWatcher(parts[0], watcher);
+                break;
+            default:
+                throw new FormatException($"unknown control message '{kind}'");
+        }
+    }
+
+    private void SendControl(ActorAddress target, ActorAddress watcher, string kind)
+    {
+        var properties = Persistent(ActorSystem.NewMessageId(), kind);
+        properties.Headers = new Dictionary<string, object?> { [ControlHeader] = Encoding.UTF8.GetBytes(kind) };
+        var body = Encoding.UTF8.GetBytes(target.Path + "\n" + watcher);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var routed = await PublishAsync(_names.NodeExchange, target.Node, mandatory: true, properties, body, default);
+                if (!routed && kind == "watch" && _nodes.TryGetValue(watcher.Node, out var local))
+                    await local.Node.DeliverAsync(watcher, new Envelope(new Terminated { Actor = target.ToString() }, target, ActorSystem.NewMessageId()), default);
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "Sending {Control} of {Target} for {Watcher} failed", kind, target, watcher);
+            }
+        });
+    }
+
+    private async ValueTask<bool> PublishAsync(string exchange, string routingKey, bool mandatory, BasicProperties properties,
+        byte[] body, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var channel = await _publishers.Reader.ReadAsync(cancellationToken);
+            // A confirm lost with its connection may never come; waiting has a limit, and the message is published again.
+            using var confirmWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            confirmWait.CancelAfter(_options.ConfirmTimeout);
+            try
+            {
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory, properties, body, confirmWait.Token);
+                return true;
+            }
+            catch (PublishException e) when (e.IsReturn)
+            {
+                return false;
+            }
+            catch (Exception e) when (QueueConsumer.IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested
+                                      && clock.Elapsed < _options.PublishTimeout && Volatile.Read(ref _disposed) == 0)
+            {
+                // Not confirmed: the broker is restarting or refused it. Publishing again may duplicate it; receivers drop repeats by id.
+                _log.Debug(e, "Publish to {Exchange}/{RoutingKey} not confirmed; retrying", exchange, routingKey);
+                channel = await RenewIfClosedAsync(channel);
+            }
+            finally
+            {
+                _publishers.Writer.TryWrite(channel);
+            }
+            await Task.Delay(pause, cancellationToken);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+        }
+    }
+
+    /// <summary>A channel closed by a channel-level error is not recovered with the connection; open a new one when the connection is up.</summary>
+    private async Task<IChannel> RenewIfClosedAsync(IChannel channel)
+    {
+        if (channel.IsOpen || !_connection.IsOpen) return channel;
+        try
+        {
+            var fresh = await NewPublisherAsync(_connection, default);
+            channel.Dispose();
+            return fresh;
+        }
+        catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+        {
+            return channel;
+        }
+    }
+
+    private static Task<IChannel> NewPublisherAsync(IConnection connection, CancellationToken cancellationToken) =>
+        connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            cancellationToken);
+
+    private async Task DeclareJobTopologyAsync(CancellationToken cancellationToken)
+    {
+        await using var ch = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await ch.ExchangeDeclareAsync(_names.NodeExchange, ExchangeType.Direct, durable: true, cancellationToken: cancellationToken);
+        await ch.ExchangeDeclareAsync(_names.TopicExchange, ExchangeType.Topic, durable: true, cancellationToken: cancellationToken);
+        await ch.ExchangeDeclareAsync(_names.DeadLetterExchange, ExchangeType.Fanout, durable: true, cancellationToken: cancellationToken);
+        await ch.QueueDeclareAsync(_names.DeadLetterQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+        await ch.QueueBindAsync(_names.DeadLetterQueue, _names.DeadLetterExchange, "", cancellationToken: cancellationToken);
+    }
+
+    private async Task DeclarePoolAsync(ActorAddress pool)
+    {
+        if (_declaredPools.ContainsKey(pool.Path)) return;
+        await WithTopologyChannelAsync(ch => ch.QueueDeclareAsync(_names.PoolQueue(pool), durable: true, exclusive: false, autoDelete: false,
+            QueueArguments(expires: false)));
+        _declaredPools[pool.Path] = true;
+    }
+
+    /// <summary>
+    /// Every queue dead-letters to the job's exchange. Pools are classic durable queues (quorum queues could not be
+    /// consumed for minutes after a broker crash on a loaded machine); a node's own queues also expire when nobody has
+    /// consumed them for a while (the node is gone for good).
+    /// </summary>
+    private Dictionary<string, object?> QueueArguments(bool expires)
+    {
+        var arguments = new Dictionary<string, object?> { ["x-dead-letter-exchange"] = _names.DeadLetterExchange };
+        if (expires) arguments["x-expires"] = (long)_options.AbandonedQueueExpiry.TotalMilliseconds;
+        return arguments;
+    }
+
+    // Declarations get a short-lived channel each: a refused declaration closes its channel, and must not take a shared one with it.
+    private async Task WithTopologyChannelAsync(Func<IChannel, Task> action)
+    {
+        await using var ch = await _connection.CreateChannelAsync();
+        await action(ch);
+    }
+
+    private static BasicProperties Persistent(string messageId, string type) => new()
+    {
+        Persistent = true,
+        MessageId = messageId,
+        Type = type,
+    };
+
+    private NodeLink LinkOf(ActorAddress actor) =>
+        _nodes.TryGetValue(actor.Node, out var link)
+            ? link
+            : throw new InvalidOperationException($"{actor} belongs to node '{actor.Node}', which is not attached to this fabric");
+
+    private static void Block(Func<Task> action) => Task.Run(action).GetAwaiter().GetResult();
+
+    /// <summary>What the fabric holds for one attached node.</summary>
+    private sealed class NodeLink(IFabricNode node)
+    {
+        public IFabricNode Node { get; } = node;
+        public QueueConsumer? NodeConsumer { get; set; }
+        public ConcurrentDictionary<(ActorAddress Pool, ActorAddress Member), QueueConsumer> Members { get; } = new();
+        public ConcurrentDictionary<(ActorAddress Topic, ActorAddress Subscriber), QueueConsumer> Subscriptions { get; } = new();
+
+        public IEnumerable<QueueConsumer> AllConsumers() =>
+            [.. Members.Values, .. Subscriptions.Values, .. NodeConsumer is null ? Array.Empty<QueueConsumer>() : [NodeConsumer]];
+    }
+
+    /// <summary>What is needed to put a pool message back: who returned it, how often it was returned, its bytes.</summary>
+    private sealed record Returnable(ActorAddress Member, int Returns, byte[] Body, string MessageId, string Type);
+
+    /// <summary>A pool delivery's acknowledgement: completed when handled, returned (to another member) otherwise.</summary>
+    private sealed class Receipt(RabbitMqFabric fabric, QueueConsumer consumer, ulong deliveryTag, Returnable message) : IDeliveryReceipt
+    {
+        private int _settled;
+
+        public void Complete()
+        {
+            if (Interlocked.Exchange(ref _settled, 1) == 0) consumer.Settle(deliveryTag, ack: true);
+        }
+
+        public void Return()
+        {
+            if (Interlocked.Exchange(ref _settled, 1) == 0) consumer.Track(fabric.ReturnToPoolAsync(consumer, deliveryTag, message));
+        }
+    }
+}

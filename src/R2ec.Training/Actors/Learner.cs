@@ -145,6 +145,7 @@ internal sealed class Learner(JobContext job) : Actor
         metrics.TokensPerSecond = collected.TotalSeconds > 0 ? metrics.GeneratedTokens / collected.TotalSeconds : 0;
         metrics.RolloutIdleRatio = Math.Clamp(1 - metrics.RolloutComputeSeconds / (options.Rollout.Workers * Math.Max(total, 1e-9)), 0, 1);
         metrics.LearnerIdleRatio = Math.Clamp(collected.TotalSeconds / Math.Max(total, 1e-9), 0, 1);
+        metrics.RewardIdleRatio = Math.Clamp(1 - metrics.RewardSeconds / Math.Max(total, 1e-9), 0, 1);
         metrics.GroupsDropped = (uint)_collector.Duplicates;
         _lastCompletedStep = _collector.Step;
         var completed = new StepCompleted { Step = _collector.Step, PolicyVersion = _version, Metrics = metrics, ItemTableVersion = _itemTableVersion };

@@ -28,11 +28,4 @@ public static class JobStages
         JobStage.RecPO => "recpo",
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
     };
-
-    /// <summary>The stage with name <paramref name="name"/>.</summary>
-    /// <exception cref="FormatException">No stage has that name.</exception>
-    public static JobStage Parse(string name) =>
-        Enum.GetValues<JobStage>().FirstOrDefault(s => Name(s) == name, (JobStage)(-1)) is var s && Enum.IsDefined(s)
-            ? s
-            : throw new FormatException($"unknown stage '{name}' in checkpoint");
 }

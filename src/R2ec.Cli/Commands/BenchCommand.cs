@@ -19,7 +19,12 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "measure the speed of a component against its reference");
         var engine = new Command("engine", "sgemm 1024³, train step (forward + backward + AdamW) and KV-cached generation of the torch_ref.py model");
-        var threads = new Option<int?>("--threads") { Description = "kernel threads (default: Engine:Threads)" };
+        var threads = new Option<int?>("--threads") { Description = "kernel threads, 0 = one per core (default: Engine:Threads)" };
+        threads.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+                result.AddError("--threads must be 0 (one per core) or more");
+        });
         var seconds = new Option<double>("--seconds") { Description = "measuring time per figure, as torch_ref.py (train 3 s, generation 4 s, sgemm 3 s)", DefaultValueFactory = _ => 3.0 };
         var only = new Option<string?>("--only") { Description = "one figure: gemm, train or gen" };
         only.AcceptOnlyFromAmong("gemm", "train", "gen");
@@ -29,13 +34,7 @@ public static class BenchCommand
         engine.SetAction(parse =>
         {
             var options = globals.Start(parse);
-            var n = parse.GetValue(threads) ?? options.Engine.EffectiveThreads;
-            if (n <= 0)
-            {
-                Console.Error.WriteLine($"r2ec: --threads must be positive, got {n}");
-                return CliApp.ExitUsage;
-            }
-            Engine.Threads = n;
+            Engine.Threads = parse.GetValue(threads) ?? options.Engine.EffectiveThreads;
             EngineBench.Run(output, parse.GetValue(seconds), parse.GetValue(only));
             return 0;
         });

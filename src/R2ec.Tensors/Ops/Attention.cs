@@ -15,6 +15,9 @@ namespace R2ec.Tensors.Ops;
 /// </remarks>
 public static class Attention
 {
+    // Query rows per block of the causal products; fixed, so the summation order never depends on threads.
+    private const int Block = 64;
+
     /// <summary>Training/prefill attention over whole sequences; rotary embedding is applied to q and k inside.</summary>
     public static Variable CausalSelfAttention(Tape tape, Variable q, Variable k, Variable v, int batch, int seq, int heads, int kvHeads, RopeTable rope)
     {
@@ -156,7 +159,12 @@ public static class Attention
                     var qh = (float*)qp + (long)b * t * sh.QWidth + h * sh.HeadDim;
                     var kh = (float*)kp + (long)b * t * sh.KWidth + g * sh.HeadDim;
                     var vh = (float*)vp + (long)b * t * sh.KWidth + g * sh.HeadDim;
-                    Gemm.Run(false, true, t, t, sh.HeadDim, sh.Scale, qh, sh.QWidth, kh, sh.KWidth, 0f, s, t, parallel: false);
+                    // Row blocks see only the keys up to their last row: the causal upper triangle is never computed.
+                    for (var i0 = 0; i0 < t; i0 += Block)
+                    {
+                        var rows = Math.Min(Block, t - i0);
+                        Gemm.Run(false, true, rows, i0 + rows, sh.HeadDim, sh.Scale, qh + (long)i0 * sh.QWidth, sh.QWidth, kh, sh.KWidth, 0f, s + (long)i0 * t, t, parallel: false);
+                    }
                     var lseRow = (float*)lp + (long)(b * sh.Heads + h) * t;
                     for (var i = 0; i < t; i++)
                     {
@@ -170,7 +178,12 @@ public static class Attention
                         lseRow[i] = max + MathF.Log(sum);
                         row[(i + 1)..].Clear();
                     }
-                    Gemm.Run(false, false, t, sh.HeadDim, t, 1f, s, t, vh, sh.KWidth, 0f, (float*)op + (long)b * t * sh.QWidth + h * sh.HeadDim, sh.QWidth, parallel: false);
+                    var oh = (float*)op + (long)b * t * sh.QWidth + h * sh.HeadDim;
+                    for (var i0 = 0; i0 < t; i0 += Block)
+                    {
+                        var rows = Math.Min(Block, t - i0);
+                        Gemm.Run(false, false, rows, sh.HeadDim, i0 + rows, 1f, s + (long)i0 * t, t, vh, sh.KWidth, 0f, oh + (long)i0 * sh.QWidth, sh.QWidth, parallel: false);
+                    }
                 }
                 TensorPool.Return(buf);
             });
@@ -198,7 +211,11 @@ public static class Attention
                     for (var h = g * sh.Group; h < (g + 1) * sh.Group; h++)
                     {
                         var qOff = (long)b * t * sh.QWidth + h * sh.HeadDim;
-                        Gemm.Run(false, true, t, t, sh.HeadDim, sh.Scale, (float*)qp + qOff, sh.QWidth, (float*)kp + kOff, sh.KWidth, 0f, p, t, parallel: false);
+                        for (var i0 = 0; i0 < t; i0 += Block)
+                        {
+                            var rows = Math.Min(Block, t - i0);
+                            Gemm.Run(false, true, rows, i0 + rows, sh.HeadDim, sh.Scale, (float*)qp + qOff + (long)i0 * sh.QWidth, sh.QWidth, (float*)kp + kOff, sh.KWidth, 0f, p + (long)i0 * t, t, parallel: false);
+                        }
                         var lseRow = (float*)lp + (long)(b * sh.Heads + h) * t;
                         for (var i = 0; i < t; i++)
                         {
@@ -208,9 +225,14 @@ public static class Attention
                             TensorPrimitives.Exp(visible, visible);
                             row[(i + 1)..].Clear();
                         }
-                        // dP = dO·Vᵀ ; dV += Pᵀ·dO
-                        Gemm.Run(false, true, t, t, sh.HeadDim, 1f, (float*)dop + qOff, sh.QWidth, (float*)vp + kOff, sh.KWidth, 0f, dp, t, parallel: false);
-                        Gemm.Run(true, false, t, sh.HeadDim, t, 1f, p, t, (float*)dop + qOff, sh.QWidth, 1f, (float*)dvp + kOff, sh.KWidth, parallel: false);
+                        // dP = dO·Vᵀ ; dV += Pᵀ·dO, by row blocks over the keys each block sees
+                        for (var i0 = 0; i0 < t; i0 += Block)
+                        {
+                            var rows = Math.Min(Block, t - i0);
+                            var doBlock = (float*)dop + qOff + (long)i0 * sh.QWidth;
+                            Gemm.Run(false, true, rows, i0 + rows, sh.HeadDim, 1f, doBlock, sh.QWidth, (float*)vp + kOff, sh.KWidth, 0f, dp + (long)i0 * t, t, parallel: false);
+                            Gemm.Run(true, false, i0 + rows, sh.HeadDim, rows, 1f, p + (long)i0 * t, t, doBlock, sh.QWidth, 1f, (float*)dvp + kOff, sh.KWidth, parallel: false);
+                        }
                         // dS = P∘(dP − Σ_j P∘dP)·scale
                         for (var i = 0; i < t; i++)
                         {
@@ -223,9 +245,14 @@ public static class Attention
                             TensorPrimitives.Multiply(visible, sh.Scale, visible);
                             dr[(i + 1)..].Clear();
                         }
-                        // dQ = dS·K ; dK += dSᵀ·Q
-                        Gemm.Run(false, false, t, sh.HeadDim, t, 1f, dp, t, (float*)kp + kOff, sh.KWidth, 0f, (float*)dqp + qOff, sh.QWidth, parallel: false);
-                        Gemm.Run(true, false, t, sh.HeadDim, t, 1f, dp, t, (float*)qp + qOff, sh.QWidth, 1f, (float*)dkp + kOff, sh.KWidth, parallel: false);
+                        // dQ = dS·K ; dK += dSᵀ·Q, by the same row blocks
+                        for (var i0 = 0; i0 < t; i0 += Block)
+                        {
+                            var rows = Math.Min(Block, t - i0);
+                            var dsBlock = dp + (long)i0 * t;
+                            Gemm.Run(false, false, rows, sh.HeadDim, i0 + rows, 1f, dsBlock, t, (float*)kp + kOff, sh.KWidth, 0f, (float*)dqp + qOff + (long)i0 * sh.QWidth, sh.QWidth, parallel: false);
+                            Gemm.Run(true, false, i0 + rows, sh.HeadDim, rows, 1f, dsBlock, t, (float*)qp + qOff + (long)i0 * sh.QWidth, sh.QWidth, 1f, (float*)dkp + kOff, sh.KWidth, parallel: false);
+                        }
                     }
                 }
                 TensorPool.Return(pBuf);

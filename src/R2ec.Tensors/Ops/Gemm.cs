@@ -6,7 +6,8 @@ namespace R2ec.Tensors.Ops;
 
 /// <summary>
 /// Single-precision matrix multiply <c>C = alpha·op(A)·op(B) + beta·C</c> (BLAS sgemm semantics, row-major,
-/// leading dimensions in elements), cache-blocked with packed panels and an 8×32 register-tiled AVX-512 micro-kernel.
+/// leading dimensions in elements), cache-blocked with packed B panels (full strips of A are read in place) and an
+/// 8×32 register-tiled AVX-512 micro-kernel.
 /// </summary>
 /// <remarks>
 /// The reduction order of every C element depends only on k (blocks of <see cref="KC"/>, then sequential), never on

@@ -6,13 +6,14 @@ namespace R2ec.Tensors.Tests.Ops;
 
 public class AttentionTests
 {
-    // seq 20 > 16 takes the blocked GEMM path inside a head, seq 5 the small-row paths.
+    // seq 20 > 16 takes the blocked GEMM path inside a head, seq 5 the small-row paths, seq 150 three causal row blocks.
     [TestCase(2, 5, 4, 2, 8)]
     [TestCase(1, 20, 2, 2, 4)]
     [TestCase(1, 6, 3, 1, 4)]
+    [TestCase(1, 150, 2, 1, 4)]
     public void CausalGroupedQueryAttention(int batch, int seq, int heads, int kvHeads, int dh)
     {
-        var rope = new RopeTable(dh, 10000, 64);
+        var rope = new RopeTable(dh, 10000, 256);
         var rows = batch * seq;
         GradCheck.Check("attention",
             [(GradCheck.Random(rows * heads * dh, 1), [rows, heads * dh]), (GradCheck.Random(rows * kvHeads * dh, 2), [rows, kvHeads * dh]), (GradCheck.Random(rows * kvHeads * dh, 3), [rows, kvHeads * dh])],

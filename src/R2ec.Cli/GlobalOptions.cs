@@ -65,6 +65,8 @@ public sealed class GlobalOptions
     public JobOptions Start(ParseResult parse, TextWriter? logConsole = null)
     {
         var options = Load(parse);
+        // Kernel results do not depend on the thread count (fixed reduction order), only their speed does.
+        R2ec.Tensors.Engine.Threads = options.Engine.EffectiveThreads;
         Log.Logger = EventLog.Create(options.Logging, logConsole, consoleIsTerminal: logConsole is null && !Console.IsErrorRedirected);
         Log.Information("r2ec {Command:l} {Version:l} starting; effective configuration {@Configuration}",
             parse.CommandResult.Command.Name, typeof(GlobalOptions).Assembly.GetName().Version?.ToString(), options);

@@ -10,11 +10,13 @@ internal static class BlobDigest
     public static string Sha256Hex(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
     /// <summary>Throws <see cref="BlobIntegrityException"/> unless <paramref name="content"/> is what <paramref name="blob"/> names.</summary>
-    public static void Verify(BlobRef blob, ReadOnlySpan<byte> content)
+    public static void Verify(BlobRef blob, ReadOnlySpan<byte> content) => Verify(blob, content.Length, Sha256Hex(content));
+
+    /// <summary>Throws <see cref="BlobIntegrityException"/> unless a blob of <paramref name="length"/> bytes and digest <paramref name="digest"/> is what <paramref name="blob"/> names.</summary>
+    public static void Verify(BlobRef blob, long length, string digest)
     {
-        if ((ulong)content.Length != blob.SizeBytes)
-            throw new BlobIntegrityException(blob.Uri, $"size {content.Length} bytes, the reference says {blob.SizeBytes}");
-        var digest = Sha256Hex(content);
+        if ((ulong)length != blob.SizeBytes)
+            throw new BlobIntegrityException(blob.Uri, $"size {length} bytes, the reference says {blob.SizeBytes}");
         if (!string.Equals(digest, blob.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new BlobIntegrityException(blob.Uri, $"sha256 {digest}, the reference says {blob.Sha256}");
     }

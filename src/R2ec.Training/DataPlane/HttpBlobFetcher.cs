@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using R2ec.Training.Messages;
 using Serilog;
 
@@ -44,7 +45,7 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
         if (blob.SizeBytes > (ulong)Array.MaxLength)
             throw new BlobFetchException(blob.Uri, $"size {blob.SizeBytes} bytes is more than one array holds");
         var content = new byte[blob.SizeBytes];
-        var progress = new Progress();
+        using var progress = new Progress();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -64,14 +65,27 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
                 throw new BlobFetchException(blob.Uri, $"gave up after {attempt} attempts with {progress.Received} of {blob.SizeBytes} bytes: {e.Message}", e);
             }
         }
-        BlobDigest.Verify(blob, content);
+        BlobDigest.Verify(blob, content.Length, Convert.ToHexStringLower(progress.Digest.GetHashAndReset()));
         return content;
     }
 
-    /// <summary>How much of the blob has arrived; kept across attempts so a retry asks only for the rest.</summary>
-    private sealed class Progress
+    /// <summary>
+    /// How much of the blob has arrived, and the digest of those bytes: kept across attempts so a retry asks only for
+    /// the rest, and hashed as the bytes arrive so verification overlaps the download instead of following it.
+    /// </summary>
+    private sealed class Progress : IDisposable
     {
         public long Received;
+        public IncrementalHash Digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public void Restart()
+        {
+            Received = 0;
+            Digest.Dispose();
+            Digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        }
+
+        public void Dispose() => Digest.Dispose();
     }
 
     /// <summary>
@@ -94,7 +108,8 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
         switch (response.StatusCode)
         {
             case HttpStatusCode.OK:
-                received = progress.Received = 0;
+                progress.Restart();
+                received = 0;
                 break;
             case HttpStatusCode.PartialContent when response.Content.Headers.ContentRange?.From == received:
                 break;
@@ -113,6 +128,7 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
             var read = await body.ReadAsync(content.AsMemory((int)received, (int)Math.Min(ChunkBytes, content.Length - received)), cancellationToken);
             if (read == 0)
                 throw new IOException($"the body ended after {received} of {content.Length} bytes");
+            progress.Digest.AppendData(content, (int)received, read);
             progress.Received = received += read;
         }
         if (await body.ReadAsync(new byte[1], cancellationToken) != 0)

@@ -51,7 +51,8 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
         app.MapGet("/blobs/{kind}/{version}", (HttpContext context, string kind, string version) => server!.ServeAsync(context, kind, version));
         await app.StartAsync(cancellationToken);
         var bound = KestrelHost.BoundAddress(app);
-        var advertised = options.AdvertisedUrl is { } url ? new Uri(url) : bound;
+        // Blob URIs resolve against the advertised base; a trailing slash keeps a path prefix (behind a proxy) in them.
+        var advertised = options.AdvertisedUrl is { } url ? new Uri(url.EndsWith('/') ? url : url + "/") : bound;
         server = new HttpBlobServer(app, blobs, options.Token, bound, advertised, metrics, log);
         log.Information("Blob server listening on {Address}, advertised as {Advertised}, keeping {Keep} versions per kind", bound, advertised, options.KeepVersions);
         return server;

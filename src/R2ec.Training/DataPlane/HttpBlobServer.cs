@@ -17,16 +17,16 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
     private readonly WebApplication _app;
     private readonly VersionedBlobs _blobs;
     private readonly BearerToken _token;
-    private readonly Uri _advertised;
     private readonly ILogger _log;
+    private Uri _advertised = null!;
 
-    private HttpBlobServer(WebApplication app, VersionedBlobs blobs, BearerToken token, Uri bound, Uri advertised, NodeMetrics metrics, ILogger log)
+    private HttpBlobServer(WebApplication app, VersionedBlobs blobs, BearerToken token, NodeMetrics metrics, ILogger log)
     {
-        (_app, _blobs, _token, BaseAddress, _advertised, Metrics, _log) = (app, blobs, token, bound, advertised, metrics, log);
+        (_app, _blobs, _token, Metrics, _log) = (app, blobs, token, metrics, log);
     }
 
     /// <summary>The address the server is bound to (with the port Kestrel picked when asked for port 0).</summary>
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>The counters served at <c>/metrics</c>; a node adds its own beside them.</summary>
     public NodeMetrics Metrics { get; }
@@ -46,15 +46,14 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
         var metrics = options.Metrics ?? new NodeMetrics();
         metrics.Gauge("r2ec_blob_versions_held", "Blob versions the data plane holds, over all kinds.", () => blobs.Count);
         var app = KestrelHost.CreateBuilder(options.ListenUrl, options.Tls).Build();
-        HttpBlobServer? server = null;
+        var server = new HttpBlobServer(app, blobs, options.Token, metrics, log);
         NodeEndpoints.Map(app, options.Ready, metrics);
-        app.MapGet("/blobs/{kind}/{version}", (HttpContext context, string kind, string version) => server!.ServeAsync(context, kind, version));
+        app.MapGet("/blobs/{kind}/{version}", (HttpContext context, string kind, string version) => server.ServeAsync(context, kind, version));
         await app.StartAsync(cancellationToken);
-        var bound = KestrelHost.BoundAddress(app);
+        server.BaseAddress = KestrelHost.BoundAddress(app);
         // Blob URIs resolve against the advertised base; a trailing slash keeps a path prefix (behind a proxy) in them.
-        var advertised = options.AdvertisedUrl is { } url ? new Uri(url.EndsWith('/') ? url : url + "/") : bound;
-        server = new HttpBlobServer(app, blobs, options.Token, bound, advertised, metrics, log);
-        log.Information("Blob server listening on {Address}, advertised as {Advertised}, keeping {Keep} versions per kind", bound, advertised, options.KeepVersions);
+        server._advertised = options.AdvertisedUrl is { } url ? new Uri(url.EndsWith('/') ? url : url + "/") : server.BaseAddress;
+        log.Information("Blob server listening on {Address}, advertised as {Advertised}, keeping {Keep} versions per kind", server.BaseAddress, server._advertised, options.KeepVersions);
         return server;
     }
 

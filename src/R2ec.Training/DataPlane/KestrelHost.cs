@@ -21,12 +21,13 @@ internal static class KestrelHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        var url = new Uri(listenUrl);
+        if (!Uri.TryCreate(listenUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"listen URL '{listenUrl}' is not an http(s)://address:port URL", nameof(listenUrl));
+        var address = url.Host == "localhost" ? System.Net.IPAddress.Loopback
+            : System.Net.IPAddress.TryParse(url.DnsSafeHost, out var parsed) ? parsed
+            : throw new ArgumentException($"listen URL '{listenUrl}': the host must be an IP address (0.0.0.0 for every interface) or localhost", nameof(listenUrl));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var address = url.Host is "localhost" ? System.Net.IPAddress.Loopback
-                : url.Host is "*" or "+" or "0.0.0.0" ? System.Net.IPAddress.Any
-                : System.Net.IPAddress.Parse(url.Host);
             kestrel.Listen(address, url.Port, listen =>
             {
                 if (url.Scheme == Uri.UriSchemeHttps)

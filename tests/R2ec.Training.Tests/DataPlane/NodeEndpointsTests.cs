@@ -63,6 +63,21 @@ public sealed class NodeEndpointsTests
     }
 
     [Test]
+    public void AListenUrlWithAHostName_IsRefusedClearly()
+    {
+        var e = Assert.ThrowsAsync<ArgumentException>(() => NodeEndpoints.StartAsync("http://learner.example:8080", () => true, new NodeMetrics()));
+        Assert.That(e!.Message, Does.Contain("learner.example").And.Contain("IP address"));
+    }
+
+    [Test]
+    public async Task AnAdvertisedUrl_NamesTheBlobs()
+    {
+        var token = BearerToken.Random();
+        await using var server = await HttpBlobServer.StartAsync(new BlobServerOptions(token) { AdvertisedUrl = "http://learner.r2ec.svc:8080/data" });
+        Assert.That(server.Publish("weights", 5, [1]).Uri, Is.EqualTo("http://learner.r2ec.svc:8080/data/blobs/weights/5"));
+    }
+
+    [Test]
     public void BadNames_AndTypeChanges_AreRefused()
     {
         var metrics = new NodeMetrics();

@@ -20,6 +20,7 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
     private readonly BearerToken _token;
     private readonly int _maxAttempts;
     private readonly TimeSpan _firstBackoff;
+    private readonly TimeSpan _stallTimeout;
     private readonly ILogger _log;
 
     /// <summary>Creates a fetcher presenting <paramref name="token"/>.</summary>
@@ -28,7 +29,11 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
     /// <param name="maxAttempts">Requests per fetch before giving up, the first included.</param>
     /// <param name="firstBackoff">Wait before the first retry; it doubles on each further one. 100 ms when null.</param>
     /// <param name="log">Where retries are logged.</param>
-    public HttpBlobFetcher(BearerToken token, HttpClient? client = null, int maxAttempts = 5, TimeSpan? firstBackoff = null, ILogger? log = null)
+    /// <param name="stallTimeout">
+    /// How long a read may wait for the next bytes before the connection counts as dropped and the rest is asked for
+    /// again; 30 s when null. (HttpClient's own timeout ends when the headers arrive, not the body.)
+    /// </param>
+    public HttpBlobFetcher(BearerToken token, HttpClient? client = null, int maxAttempts = 5, TimeSpan? firstBackoff = null, ILogger? log = null, TimeSpan? stallTimeout = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         _token = token;
@@ -37,6 +42,7 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
         _maxAttempts = maxAttempts;
         _firstBackoff = firstBackoff ?? TimeSpan.FromMilliseconds(100);
         _log = log ?? Serilog.Core.Logger.None;
+        _stallTimeout = stallTimeout ?? TimeSpan.FromSeconds(30);
     }
 
     /// <inheritdoc/>
@@ -117,15 +123,19 @@ public sealed class HttpBlobFetcher : IBlobFetcher, IDisposable
                 throw new HttpRequestException($"asked for bytes from {received}, got range {response.Content.Headers.ContentRange}", null, HttpStatusCode.ServiceUnavailable);
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                 throw new BlobFetchException(blob.Uri, $"refused ({(int)response.StatusCode} {response.StatusCode}): the bearer token is missing or wrong");
+            case HttpStatusCode.NotFound:
+                throw new BlobFetchException(blob.Uri, "not held by the server (an unknown version, or one its retention has dropped)");
             case >= HttpStatusCode.InternalServerError:
                 throw new HttpRequestException($"server error {(int)response.StatusCode} {response.StatusCode}", null, response.StatusCode);
             default:
                 throw new BlobFetchException(blob.Uri, $"unexpected answer {(int)response.StatusCode} {response.StatusCode}");
         }
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         while (received < content.Length)
         {
-            var read = await body.ReadAsync(content.AsMemory((int)received, (int)Math.Min(ChunkBytes, content.Length - received)), cancellationToken);
+            stall.CancelAfter(_stallTimeout);
+            var read = await body.ReadAsync(content.AsMemory((int)received, (int)Math.Min(ChunkBytes, content.Length - received)), stall.Token);
             if (read == 0)
                 throw new IOException($"the body ended after {received} of {content.Length} bytes");
             progress.Digest.AppendData(content, (int)received, read);

@@ -32,10 +32,19 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
     public NodeMetrics Metrics { get; }
 
     /// <summary>
-    /// Test hook for fault injection: given a blob request, the number of body bytes after which the server drops the
-    /// connection, or null to serve it whole.
+    /// Test hook for fault injection: given a blob request, the fault to inject into its body, or null to serve it whole.
     /// </summary>
-    internal Func<HttpRequest, long?>? CutConnectionAfter { get; set; }
+    internal Func<HttpRequest, BodyFault?>? InjectFault { get; set; }
+
+    /// <summary>
+    /// After <paramref name="AfterBytes"/> body bytes, the server stops sending for <paramref name="Stall"/> and then
+    /// drops the connection. A reset discards what the client has not read yet, so even a plain cut pauses a little
+    /// first: the client takes in the sent part, and the cut falls where it was asked for.
+    /// </summary>
+    internal sealed record BodyFault(long AfterBytes, TimeSpan Stall)
+    {
+        public static BodyFault CutAfter(long bytes) => new(bytes, TimeSpan.FromMilliseconds(200));
+    }
 
     /// <summary>Starts serving. The token and TLS settings come from <paramref name="options"/>, never from arguments.</summary>
     public static async Task<HttpBlobServer> StartAsync(BlobServerOptions options, ILogger? log = null, CancellationToken cancellationToken = default)
@@ -74,7 +83,7 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
 
     private async Task ServeAsync(HttpContext context, string kind, string version)
     {
-        var counted = new CountingStream(context.Response.Body, context, CutConnectionAfter?.Invoke(context.Request));
+        var counted = new CountingStream(context.Response.Body, context, InjectFault?.Invoke(context.Request));
         context.Response.Body = counted;
         try
         {
@@ -110,15 +119,16 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>Counts the body bytes written and, under fault injection, drops the connection after a given count.</summary>
-    private sealed class CountingStream(Stream inner, HttpContext context, long? cutAfter) : Stream
+    /// <summary>Counts the body bytes written and, under fault injection, stalls and drops the connection after a given count.</summary>
+    private sealed class CountingStream(Stream inner, HttpContext context, BodyFault? fault) : Stream
     {
         public long Written { get; private set; }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (cutAfter is { } cut)
+            if (fault is not null)
             {
+                var cut = fault.AfterBytes;
                 if (Written >= cut)
                     return;
                 if (Written + buffer.Length >= cut)
@@ -127,9 +137,7 @@ public sealed class HttpBlobServer : IBlobPublisher, IAsyncDisposable
                     await inner.WriteAsync(part, cancellationToken);
                     await inner.FlushAsync(cancellationToken);
                     Written += part.Length;
-                    // An abort resets the connection, and a reset discards what the client has not read yet; the
-                    // pause lets the client take in the sent part first, so the cut falls where it was asked for.
-                    await Task.Delay(200, cancellationToken);
+                    await Task.Delay(fault.Stall, CancellationToken.None);
                     context.Abort();
                     return;
                 }

@@ -69,7 +69,7 @@ public sealed class BearerTokenTests
         {
             var blob = server.Publish("weights", 1, BlobServerFixture.Content(200_000, 9));
             var cut = 0;
-            server.CutConnectionAfter = _ => Interlocked.Increment(ref cut) == 1 ? 1000 : null;
+            server.InjectFault = _ => Interlocked.Increment(ref cut) == 1 ? HttpBlobServer.BodyFault.CutAfter(1000) : null;
             using (var fetcher = new HttpBlobFetcher(token, firstBackoff: TimeSpan.FromMilliseconds(5), log: log))
                 Assert.That(await fetcher.FetchAsync(blob), Has.Length.EqualTo(200_000));
             using var wrong = new HttpBlobFetcher(new BearerToken(secret + "x"), log: log);

@@ -12,6 +12,7 @@ public sealed class BroadcastBenchmarkTests
         Assert.That(result.Bytes, Is.EqualTo(64 * 1024));
         Assert.That(result.PublishToAllSwappedMs, Is.GreaterThan(result.PublishMs), "the broadcast includes the publish");
         Assert.That(result.RawLoopbackGetMs, Is.GreaterThan(0));
+        Assert.That(result.SharedDirectoryMs, Is.GreaterThan(0));
         Assert.That(result.ToMarkdownRow(), Does.StartWith("| 2 | 0.1 |"));
     }
 
@@ -19,8 +20,8 @@ public sealed class BroadcastBenchmarkTests
     [Test, Explicit("benchmark: minutes, and only meaningful on an idle machine"), Category("Benchmark")]
     public async Task WeightBroadcastTable()
     {
-        TestContext.Out.WriteLine("| workers | MB | publish (ms) | publish -> all swapped (ms) | raw loopback GET (ms) | memory copy (ms) |");
-        TestContext.Out.WriteLine("|---|---|---|---|---|---|");
+        TestContext.Out.WriteLine("| workers | MB | publish (ms) | publish -> all swapped (ms) | raw loopback GET (ms) | memory copy (ms) | shared directory (ms) |");
+        TestContext.Out.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var bytes in new[] { 5_000_000, 100_000_000 })
             foreach (var workers in new[] { 1, 2, 4 })
             {

@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(DataCommand.Create(globals, output));
         root.Subcommands.Add(BenchCommand.Create(globals, output));
         root.Subcommands.Add(ParquetCommand.Create(globals, output));
+        root.Subcommands.Add(TrainCommand.Create(globals, output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -22,6 +22,24 @@ public sealed class JobOptions
     /// <summary>RecPO reward, advantage and loss settings.</summary>
     public RecPOOptions RecPO { get; init; } = new();
 
+    /// <summary>Which dataset the job trains on.</summary>
+    public DataOptions Data { get; init; } = new();
+
+    /// <summary>Shape of the policy trained from scratch.</summary>
+    public ModelOptions Model { get; init; } = new();
+
+    /// <summary>Length of each stage of the job.</summary>
+    public StageOptions Stages { get; init; } = new();
+
+    /// <summary>Learner settings: batch, PPO epochs, optimizer, schedule, staleness and deadlines.</summary>
+    public LearnerOptions Learner { get; init; } = new();
+
+    /// <summary>Evaluation and checkpoint cadence.</summary>
+    public ScheduleOptions Schedule { get; init; } = new();
+
+    /// <summary>Fault injection and supervision timing, for tests and drills.</summary>
+    public FaultOptions Faults { get; init; } = new();
+
     /// <summary>Checks every value against its allowed range.</summary>
     /// <exception cref="ConfigurationException">The first value out of range, by its key.</exception>
     public void Validate()
@@ -31,6 +49,13 @@ public sealed class JobOptions
         Logging.Validate();
         Rollout.Validate();
         RecPO.Validate();
+        Data.Validate();
+        Model.Validate();
+        Stages.Validate();
+        Learner.Validate();
+        Schedule.Validate();
+        Faults.Validate();
+        JobOptions.Require(RecPO.RelabelK <= Rollout.GroupSize, "RecPO:RelabelK", $"must not exceed Rollout:GroupSize ({Rollout.GroupSize})", RecPO.RelabelK);
     }
 
     internal static void Require(bool condition, string key, string rule, object? value)
@@ -138,6 +163,10 @@ public sealed class RolloutOptions
     [Description("max reasoning tokens (paper: 640)")]
     public int MaxNewTokens { get; init; } = 32;
 
+    /// <summary>Policy versions between item-table refreshes.</summary>
+    [Description("policy versions between item-table refreshes")]
+    public int ItemTableRefresh { get; init; } = 1;
+
     internal void Validate()
     {
         JobOptions.Require(Workers >= 1, "Rollout:Workers", "must be at least 1", Workers);
@@ -146,6 +175,7 @@ public sealed class RolloutOptions
         JobOptions.Require(TopK >= 0, "Rollout:TopK", "must be 0 (off) or positive", TopK);
         JobOptions.Require(TopP is > 0 and <= 1, "Rollout:TopP", "must be in (0, 1]", TopP);
         JobOptions.Require(MaxNewTokens >= 1, "Rollout:MaxNewTokens", "must be at least 1", MaxNewTokens);
+        JobOptions.Require(ItemTableRefresh >= 1, "Rollout:ItemTableRefresh", "must be at least 1", ItemTableRefresh);
     }
 }
 
@@ -188,5 +218,241 @@ public sealed class RecPOOptions
         JobOptions.Require(RelabelK >= 0, "RecPO:RelabelK", "must be 0 or positive", RelabelK);
         JobOptions.Require(EpsLow is > 0 and < 1, "RecPO:EpsLow", "must be in (0, 1)", EpsLow);
         JobOptions.Require(EpsHigh > 0 && double.IsFinite(EpsHigh), "RecPO:EpsHigh", "must be a positive number", EpsHigh);
+    }
+}
+
+/// <summary>Which dataset the job trains on.</summary>
+public sealed class DataOptions
+{
+    /// <summary>A prepared dataset folder (<c>r2ec data prepare</c>); empty means the synthetic dataset.</summary>
+    [Description("prepared dataset folder; empty = synthetic")]
+    public string? Dataset { get; init; }
+
+    /// <summary>Seed of the synthetic dataset.</summary>
+    [Description("seed of the synthetic dataset")]
+    public ulong SyntheticSeed { get; init; } = 42;
+
+    /// <summary>Users of the synthetic dataset.</summary>
+    [Description("users of the synthetic dataset")]
+    public int SyntheticUsers { get; init; } = 200;
+
+    /// <summary>Items of the synthetic dataset.</summary>
+    [Description("items of the synthetic dataset")]
+    public int SyntheticItems { get; init; } = 300;
+
+    /// <summary>History items in a prompt.</summary>
+    [Description("history window (paper: 20)")]
+    public int HistoryWindow { get; init; } = 10;
+
+    /// <summary>Test users evaluated; 0 means all.</summary>
+    [Description("test users evaluated, 0 = all")]
+    public int EvalUsers { get; init; }
+
+    internal void Validate()
+    {
+        JobOptions.Require(SyntheticUsers >= 1, "Data:SyntheticUsers", "must be at least 1", SyntheticUsers);
+        JobOptions.Require(SyntheticItems >= 2, "Data:SyntheticItems", "must be at least 2", SyntheticItems);
+        JobOptions.Require(HistoryWindow >= 1, "Data:HistoryWindow", "must be at least 1", HistoryWindow);
+        JobOptions.Require(EvalUsers >= 0, "Data:EvalUsers", "must be 0 (all) or positive", EvalUsers);
+    }
+}
+
+/// <summary>Length of each stage of the job (DESIGN.md §7); a stage of 0 steps is skipped.</summary>
+public sealed class StageOptions
+{
+    /// <summary>Vocabulary size of the tokenizer trained in the first stage.</summary>
+    [Description("tokenizer vocabulary size")]
+    public int TokenizerVocabulary { get; init; } = 1024;
+
+    /// <summary>Next-token prediction steps.</summary>
+    [Description("LM warm-up steps")]
+    public int LmWarmupSteps { get; init; } = 100;
+
+    /// <summary>In-batch contrastive steps without reasoning (the "w/o reasoning" baseline).</summary>
+    [Description("recommendation warm-up steps")]
+    public int RecWarmupSteps { get; init; } = 400;
+
+    /// <summary>Samples per warm-up step.</summary>
+    [Description("samples per warm-up step")]
+    public int WarmupBatchSize { get; init; } = 16;
+
+    /// <summary>RecPO steps.</summary>
+    [Description("RecPO steps")]
+    public int RecPOSteps { get; init; } = 40;
+
+    internal void Validate()
+    {
+        JobOptions.Require(TokenizerVocabulary >= 300, "Stages:TokenizerVocabulary", "must be at least 300 (256 bytes plus specials and merges)", TokenizerVocabulary);
+        JobOptions.Require(LmWarmupSteps >= 0, "Stages:LmWarmupSteps", "must be 0 or positive", LmWarmupSteps);
+        JobOptions.Require(RecWarmupSteps >= 0, "Stages:RecWarmupSteps", "must be 0 or positive", RecWarmupSteps);
+        JobOptions.Require(WarmupBatchSize >= 2, "Stages:WarmupBatchSize", "must be at least 2 (the contrastive loss needs in-batch negatives)", WarmupBatchSize);
+        JobOptions.Require(RecPOSteps >= 0, "Stages:RecPOSteps", "must be 0 or positive", RecPOSteps);
+    }
+}
+
+/// <summary>Learning-rate schedules.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The same rate at every optimizer step (after warm-up).</summary>
+    Constant,
+    /// <summary>Linear decay to zero.</summary>
+    Linear,
+    /// <summary>Cosine decay to zero.</summary>
+    Cosine,
+}
+
+/// <summary>Learner settings (paper defaults in the descriptions).</summary>
+public sealed class LearnerOptions
+{
+    /// <summary>Users (groups) per RecPO step, B.</summary>
+    [Description("users per RecPO step, B")]
+    public int UsersPerStep { get; init; } = 8;
+
+    /// <summary>PPO epochs over each step's batch, μ.</summary>
+    [Description("PPO epochs per step, mu")]
+    public int PpoEpochs { get; init; } = 1;
+
+    /// <summary>Trajectories per mini-batch.</summary>
+    [Description("trajectories per mini-batch")]
+    public int MiniBatchSize { get; init; } = 16;
+
+    /// <summary>When the optimizer steps within a RecPO step.</summary>
+    [Description("MiniBatch, Epoch or Step (paper: MiniBatch, by accident)")]
+    public OptimizerStepPer OptimizerStepPer { get; init; } = OptimizerStepPer.MiniBatch;
+
+    /// <summary>Peak learning rate of the RecPO stage.</summary>
+    [Description("RecPO learning rate (paper: 1e-5, pretrained 1.5B model)")]
+    public double LearningRate { get; init; } = 3e-4;
+
+    /// <summary>Peak learning rate of the warm-up stages.</summary>
+    [Description("warm-up learning rate")]
+    public double WarmupLearningRate { get; init; } = 3e-3;
+
+    /// <summary>Shape of the learning-rate schedule within a stage.</summary>
+    [Description("Constant, Linear or Cosine")]
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
+
+    /// <summary>Optimizer steps of linear ramp-up at the start of a stage.</summary>
+    [Description("learning-rate ramp-up steps")]
+    public int RampUpSteps { get; init; } = 5;
+
+    /// <summary>AdamW weight decay.</summary>
+    [Description("AdamW weight decay")]
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradient clipping by global norm; 0 disables it.</summary>
+    [Description("global gradient-norm clip, 0 = off")]
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary>How many versions a group may lag the learner; 0 is the synchronous mode.</summary>
+    [Description("max policy-version lag of a group, 0 = synchronous")]
+    public int MaxStaleness { get; init; }
+
+    /// <summary>Seconds the coordinator waits for a step's groups before re-requesting the missing ones.</summary>
+    [Description("seconds before missing groups are re-requested")]
+    public double StepDeadlineSeconds { get; init; } = 60;
+
+    /// <summary>Requests of one (step, user) before the step fails.</summary>
+    [Description("attempts per (step, user) before the step fails")]
+    public int MaxRequestAttempts { get; init; } = 3;
+
+    internal void Validate()
+    {
+        JobOptions.Require(UsersPerStep >= 1, "Learner:UsersPerStep", "must be at least 1", UsersPerStep);
+        JobOptions.Require(PpoEpochs >= 1, "Learner:PpoEpochs", "must be at least 1", PpoEpochs);
+        JobOptions.Require(MiniBatchSize >= 2, "Learner:MiniBatchSize", "must be at least 2 (the item loss is an in-batch softmax)", MiniBatchSize);
+        JobOptions.Require(LearningRate > 0 && double.IsFinite(LearningRate), "Learner:LearningRate", "must be a positive number", LearningRate);
+        JobOptions.Require(WarmupLearningRate > 0 && double.IsFinite(WarmupLearningRate), "Learner:WarmupLearningRate", "must be a positive number", WarmupLearningRate);
+        JobOptions.Require(RampUpSteps >= 0, "Learner:RampUpSteps", "must be 0 or positive", RampUpSteps);
+        JobOptions.Require(WeightDecay is >= 0 and < 1, "Learner:WeightDecay", "must be in [0, 1)", WeightDecay);
+        JobOptions.Require(GradClip >= 0 && double.IsFinite(GradClip), "Learner:GradClip", "must be 0 (off) or positive", GradClip);
+        JobOptions.Require(MaxStaleness == 0, "Learner:MaxStaleness", "must be 0: only the synchronous mode is implemented", MaxStaleness);
+        JobOptions.Require(StepDeadlineSeconds > 0 && double.IsFinite(StepDeadlineSeconds), "Learner:StepDeadlineSeconds", "must be a positive number", StepDeadlineSeconds);
+        JobOptions.Require(MaxRequestAttempts >= 1, "Learner:MaxRequestAttempts", "must be at least 1", MaxRequestAttempts);
+    }
+}
+
+/// <summary>Evaluation and checkpoint cadence.</summary>
+public sealed class ScheduleOptions
+{
+    /// <summary>RecPO steps between validation evaluations; 0 evaluates only at the end.</summary>
+    [Description("RecPO steps between validation evaluations, 0 = only at the end")]
+    public int EvalInterval { get; init; } = 10;
+
+    /// <summary>Validation users per periodic evaluation; 0 means all.</summary>
+    [Description("validation users per periodic evaluation, 0 = all")]
+    public int EvalValidUsers { get; init; } = 64;
+
+    /// <summary>Steps between checkpoints within a stage; a checkpoint is also written at the end of every stage.</summary>
+    [Description("steps between checkpoints (also at the end of every stage)")]
+    public int CheckpointInterval { get; init; } = 10;
+
+    /// <summary>Newest checkpoints kept.</summary>
+    [Description("newest checkpoints kept")]
+    public int CheckpointKeep { get; init; } = 3;
+
+    internal void Validate()
+    {
+        JobOptions.Require(EvalInterval >= 0, "Schedule:EvalInterval", "must be 0 or positive", EvalInterval);
+        JobOptions.Require(EvalValidUsers >= 0, "Schedule:EvalValidUsers", "must be 0 (all) or positive", EvalValidUsers);
+        JobOptions.Require(CheckpointInterval >= 1, "Schedule:CheckpointInterval", "must be at least 1", CheckpointInterval);
+        JobOptions.Require(CheckpointKeep >= 1, "Schedule:CheckpointKeep", "must be at least 1", CheckpointKeep);
+    }
+}
+
+/// <summary>Fault injection and supervision timing.</summary>
+public sealed class FaultOptions
+{
+    /// <summary>RecPO step at which one rollout worker throws on its first request (0-based); -1 disables it.</summary>
+    [Description("RecPO step whose first rollout request throws, -1 = off")]
+    public int RolloutFailStep { get; init; } = -1;
+
+    /// <summary>Delay before a failed actor's first restart, in seconds (doubling to ten times as much).</summary>
+    [Description("first restart backoff in seconds (DESIGN.md §5: 3)")]
+    public double RestartBackoffSeconds { get; init; } = 3;
+
+    internal void Validate()
+    {
+        JobOptions.Require(RolloutFailStep >= -1, "Faults:RolloutFailStep", "must be -1 (off) or a step number", RolloutFailStep);
+        JobOptions.Require(RestartBackoffSeconds >= 0 && double.IsFinite(RestartBackoffSeconds), "Faults:RestartBackoffSeconds", "must be 0 or positive", RestartBackoffSeconds);
+    }
+}
+
+/// <summary>Shape of the Qwen2-style policy the job trains from scratch (DESIGN.md §7).</summary>
+public sealed class ModelOptions
+{
+    /// <summary>Hidden size d (also the embedding size of users and items).</summary>
+    [Description("hidden size (Qwen2.5-1.5B: 1536)")]
+    public int HiddenSize { get; init; } = 64;
+
+    /// <summary>Transformer layers.</summary>
+    [Description("layers (Qwen2.5-1.5B: 28)")]
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Attention heads.</summary>
+    [Description("attention heads (Qwen2.5-1.5B: 12)")]
+    public int Heads { get; init; } = 4;
+
+    /// <summary>Key/value heads (grouped-query attention).</summary>
+    [Description("key/value heads (Qwen2.5-1.5B: 2)")]
+    public int KeyValueHeads { get; init; } = 2;
+
+    /// <summary>Feed-forward size.</summary>
+    [Description("feed-forward size (Qwen2.5-1.5B: 8960)")]
+    public int IntermediateSize { get; init; } = 128;
+
+    /// <summary>Longest sequence (prompt and completion).</summary>
+    [Description("max positions")]
+    public int MaxPositions { get; init; } = 1024;
+
+    internal void Validate()
+    {
+        JobOptions.Require(HiddenSize >= 8, "Model:HiddenSize", "must be at least 8", HiddenSize);
+        JobOptions.Require(Layers >= 1, "Model:Layers", "must be at least 1", Layers);
+        JobOptions.Require(Heads >= 1 && HiddenSize % Heads == 0 && HiddenSize / Heads % 2 == 0, "Model:Heads",
+            "must divide Model:HiddenSize into an even head size", Heads);
+        JobOptions.Require(KeyValueHeads >= 1 && Heads % KeyValueHeads == 0, "Model:KeyValueHeads", "must divide Model:Heads", KeyValueHeads);
+        JobOptions.Require(IntermediateSize >= 1, "Model:IntermediateSize", "must be at least 1", IntermediateSize);
+        JobOptions.Require(MaxPositions >= 16, "Model:MaxPositions", "must be at least 16", MaxPositions);
     }
 }

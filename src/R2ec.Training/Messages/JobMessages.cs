@@ -17,6 +17,19 @@ public static class JobMessages
         StepCompleted.Descriptor,
         Shutdown.Descriptor,
         Heartbeat.Descriptor,
+        RunStep.Descriptor,
+        StepPlan.Descriptor,
+        StepDeadline.Descriptor,
+        StepStatusRequest.Descriptor,
+        StepStatus.Descriptor,
+        WarmUpStep.Descriptor,
+        WarmUpDone.Descriptor,
+        SnapshotRequest.Descriptor,
+        Snapshot.Descriptor,
+        RestoreRequest.Descriptor,
+        BuildItemTable.Descriptor,
+        EvaluateRequest.Descriptor,
+        EvaluationResult.Descriptor,
     ];
 
     /// <summary>

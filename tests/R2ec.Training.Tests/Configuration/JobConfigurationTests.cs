@@ -77,6 +77,11 @@ public sealed class JobConfigurationTests
     [TestCase("RecPO:Beta=1.5", "'RecPO:Beta' must be in [0, 1]")]
     [TestCase("Run:Seed=-1", "'Run:Seed' (from --set) has value '-1', which is not a valid non-negative integer")]
     [TestCase("GroupSize", "--set 'GroupSize' is not of the form Section:Key=value")]
+    [TestCase("Learner:MaxStaleness=1", "'Learner:MaxStaleness' must be 0")]
+    [TestCase("Model:Heads=3", "'Model:Heads' must divide Model:HiddenSize")]
+    [TestCase("RecPO:RelabelK=5", "'RecPO:RelabelK' must not exceed Rollout:GroupSize (4)")]
+    [TestCase("Learner:OptimizerStepPer=Sometimes", "expected one of MiniBatch, Epoch, Step")]
+    [TestCase("Faults:RolloutFailStep=-2", "'Faults:RolloutFailStep' must be -1 (off) or a step number")]
     public void BadSet_FailsWithAMessageNamingTheKey(string set, string expected)
     {
         var e = Assert.Throws<ConfigurationException>(() => JobConfiguration.Load(null, [set], NoEnvironment));

@@ -41,6 +41,20 @@ public sealed class JobMessagesTests
         yield return new StepCompleted { Step = 4, PolicyVersion = 5, Metrics = new StepMetrics { RewardMean = 0.2, ClipFraction = 0.1, GroupsReceived = 32 } };
         yield return new Shutdown { Reason = "done", DrainSeconds = 30 };
         yield return new Heartbeat { Node = "node-2", Role = "rollout", Sequence = 8, SentUnixMs = 1_700_000_000_000, InFlight = 3 };
+        var blob = new BlobRef { Uri = "mem://weights/3", Sha256 = new string('c', 64), SizeBytes = 1000 };
+        yield return new RunStep { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, ItemTableVersion = 3, LearningRate = 1e-4 };
+        yield return new StepPlan { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, LearningRate = 1e-4 };
+        yield return new StepDeadline { Step = 2, Attempt = 1 };
+        yield return new StepStatusRequest { Step = 2 };
+        yield return new StepStatus { Step = 2, Missing = { 8 } };
+        yield return new WarmUpStep { Stage = "lm", Step = 5, SampleIndices = { 1, 2, 3 }, LearningRate = 3e-3 };
+        yield return new WarmUpDone { Step = 5, Loss = 2.5, Tokens = 900, ComputeSeconds = 0.2 };
+        yield return new SnapshotRequest { Version = 3, IncludeOptimizer = true };
+        yield return new Snapshot { Version = 3, Weights = blob, Optimizer = blob };
+        yield return new RestoreRequest { Version = 3, Weights = blob, Optimizer = blob };
+        yield return new BuildItemTable { Version = 3, Weights = blob };
+        yield return new EvaluateRequest { Split = "test", Reasoning = true, Weights = blob, ItemTable = blob, MaxUsers = 100, MaxNewTokens = 32 };
+        yield return new EvaluationResult { Ranks = { 1, 17, 300 }, ComputeSeconds = 1.5 };
     }
 
     [TestCaseSource(nameof(Examples))]

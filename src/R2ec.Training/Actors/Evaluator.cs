@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using R2ec.Actors.Runtime;
+using R2ec.Training.Messages;
+using R2ec.Training.Scoring;
+
+namespace R2ec.Training.Actors;
+
+/// <summary>
+/// The evaluator (DESIGN.md §2 step 7): full-ranking evaluation of a split with its own policy replica, with greedy
+/// reasoning or without it, history masked.
+/// </summary>
+internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
+{
+    protected override Task ReceiveAsync(IMessage message)
+    {
+        if (message is not EvaluateRequest request)
+            return Task.CompletedTask;
+        var clock = Stopwatch.StartNew();
+        var split = request.Split switch
+        {
+            "test" => EvalSplit.Test,
+            "valid" => EvalSplit.Valid,
+            _ => throw new ArgumentException($"unknown evaluation split '{request.Split}'"),
+        };
+        var samples = Job.Data.Split(split);
+        var count = request.MaxUsers == 0 ? samples.Count : Math.Min(samples.Count, (int)request.MaxUsers);
+        var policy = Replica.At(request.WeightsVersion, request.Weights);
+        var items = Replica.Items(request.ItemTableVersion, request.ItemTable);
+        var scores = new float[Job.Data.ItemCount];
+        var result = new EvaluationResult();
+        for (var i = 0; i < count; i++)
+        {
+            policy.Score(samples[i], request.Reasoning, (int)request.MaxNewTokens, items, scores);
+            result.Ranks.Add((uint)SampleRanking.Rank(scores, samples[i]));
+        }
+        result.ComputeSeconds = clock.Elapsed.TotalSeconds;
+        Context.Reply(result);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,52 @@
+using R2ec.Training.Blobs;
+using R2ec.Training.Compute;
+using R2ec.Training.Messages;
+
+namespace R2ec.Training.Actors;
+
+/// <summary>
+/// One actor's own copy of the policy and item table, swapped to the version a request names by fetching the blob
+/// from the data plane and verifying its digest (DESIGN.md §2 step 6). Loads happen between requests only, since an
+/// actor handles one message at a time.
+/// </summary>
+internal sealed class PolicyReplica(IPolicyCompute compute, WeightStore store) : IDisposable
+{
+    private string? _weightsDigest;
+    private ItemEmbeddings? _items;
+    private string? _itemsDigest;
+
+    public ulong? WeightsVersion { get; private set; }
+
+    /// <summary>The policy at weights version <paramref name="version"/>.</summary>
+    public IPolicyCompute At(ulong version) =>
+        At(version, store.Find(JobContext.WeightsKind, version) ?? throw new InvalidOperationException($"weights version {version} is not on the data plane"));
+
+    /// <summary>The policy with the weights of <paramref name="weights"/>, version <paramref name="version"/>.</summary>
+    public IPolicyCompute At(ulong version, BlobRef weights)
+    {
+        if (_weightsDigest != weights.Sha256 || WeightsVersion != version)
+        {
+            compute.LoadWeights(store.Fetch(weights).Span);
+            _weightsDigest = weights.Sha256;
+            WeightsVersion = version;
+        }
+        return compute;
+    }
+
+    /// <summary>The item table of version <paramref name="version"/>.</summary>
+    public ItemEmbeddings Items(ulong version) =>
+        Items(version, store.Find(JobContext.ItemsKind, version) ?? throw new InvalidOperationException($"item table version {version} is not on the data plane"));
+
+    /// <summary>The item table <paramref name="table"/>, version <paramref name="version"/>.</summary>
+    public ItemEmbeddings Items(ulong version, BlobRef table)
+    {
+        if (_items is null || _items.Version != version || _itemsDigest != table.Sha256)
+        {
+            _items = ItemEmbeddings.FromBlob(version, store.Fetch(table).Span);
+            _itemsDigest = table.Sha256;
+        }
+        return _items;
+    }
+
+    public void Dispose() => compute.Dispose();
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using R2ec.Actors.Runtime;
+using R2ec.Training.Compute;
+using R2ec.Training.Messages;
+using R2ec.Training.Scoring;
+
+namespace R2ec.Training.Actors;
+
+/// <summary>
+/// A rollout worker (DESIGN.md §2 step 3): a competing consumer of the rollout pool that samples a group per requested
+/// sample with its own policy replica at the requested version and sends the groups to the reward actor. Its only state
+/// is the replica, rebuilt from the data plane after a restart.
+/// </summary>
+internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
+{
+    protected override async Task OnStartedAsync()
+    {
+        await base.OnStartedAsync();
+        Context.Subscribe(JobContext.WeightsTopic);
+    }
+
+    protected override async Task ReceiveAsync(IMessage message)
+    {
+        switch (message)
+        {
+            case WeightsPublished published:
+                // Swap ahead of the next request; requests name their version, so a late broadcast is harmless.
+                Replica.At(published.Version);
+                break;
+            case RolloutRequest request:
+                await RollOutAsync(request);
+                break;
+        }
+    }
+
+    private async Task RollOutAsync(RolloutRequest request)
+    {
+        var rollout = Job.Options.Rollout;
+        var train = Job.Data.Dataset.Train;
+        var reward = Context.System.Resolve(Job.Reward);
+        foreach (var requested in request.Samples)
+        {
+            if (request.InjectFault && request.Attempt == 0 && requested.SampleIndex == request.FaultSample)
+                throw new InjectedFaultException($"injected rollout failure at step {request.Step}, sample {requested.SampleIndex}");
+            var clock = Stopwatch.StartNew();
+            var policy = Replica.At(request.PolicyVersion);
+            var items = Replica.Items(request.ItemTableVersion);
+            var sample = train[checked((int)requested.SampleIndex)];
+            var sampling = new GroupSampling((int)request.GroupSize, rollout.Temperature, rollout.TopK, rollout.TopP,
+                rollout.MaxNewTokens, request.Seed, request.Step, requested.SampleIndex);
+            var sampled = policy.SampleGroup(sample, sampling, items);
+            var group = new TrajectoryGroup
+            {
+                Step = request.Step,
+                PolicyVersion = request.PolicyVersion,
+                SampleIndex = requested.SampleIndex,
+                UserIndex = requested.UserIndex,
+                TargetItem = (uint)sample.Target,
+                PromptTokenIds = { sampled.PromptTokens },
+                ItemTableVersion = request.ItemTableVersion,
+                Worker = Context.Self.Address.ToString(),
+            };
+            ulong tokens = 0;
+            for (var g = 0; g < sampled.Trajectories.Count; g++)
+            {
+                var t = sampled.Trajectories[g];
+                tokens += (ulong)t.Tokens.Length;
+                group.Trajectories.Add(new Trajectory
+                {
+                    GroupIndex = (uint)g,
+                    TokenIds = { t.Tokens },
+                    SamplingLogprobs = { t.SamplingLogprobs },
+                    PlainLogprobs = { t.PlainLogprobs },
+                    AnswerAppended = t.AnswerAppended,
+                    TargetRank = (uint)SampleRanking.Rank(t.Scores, sample),
+                    TargetProb = SampleRanking.TargetProbability(t.Scores, sample),
+                });
+            }
+            group.GeneratedTokens = tokens;
+            group.ComputeSeconds = clock.Elapsed.TotalSeconds;
+            await reward.TellAsync(group, Context.Self);
+        }
+    }
+}

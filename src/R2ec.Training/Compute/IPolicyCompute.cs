@@ -1,0 +1,176 @@
+using R2ec.Data.Datasets;
+using R2ec.RecPO;
+
+namespace R2ec.Training.Compute;
+
+/// <summary>
+/// The one seam between the job's actors and the model: everything that needs the policy's weights. Each actor owns
+/// its own instance (built by <see cref="IPolicyFactory"/> and loaded from a weights blob), so no two actors share
+/// mutable state; the actors do the bookkeeping (rewards, advantages, ordering, checkpoints) around it.
+/// Item numbers are 1..N as in the dataset; score spans hold item <c>i</c> at index <c>i - 1</c>.
+/// </summary>
+public interface IPolicyCompute : IDisposable
+{
+    /// <summary>Length of a user or item embedding.</summary>
+    int EmbeddingSize { get; }
+
+    /// <summary>The weights as one self-describing blob.</summary>
+    byte[] SaveWeights();
+
+    /// <summary>Replaces the weights with those of a blob written by <see cref="SaveWeights"/>.</summary>
+    void LoadWeights(ReadOnlySpan<byte> blob);
+
+    /// <summary>The optimizer's moments and step count as one blob (learner only).</summary>
+    byte[] SaveOptimizer();
+
+    /// <summary>Restores the optimizer from a blob written by <see cref="SaveOptimizer"/>.</summary>
+    void LoadOptimizer(ReadOnlySpan<byte> blob);
+
+    /// <summary>Writes the embeddings of items <paramref name="firstItem"/>.. (<c>count</c> rows of <see cref="EmbeddingSize"/>).</summary>
+    void EncodeItems(int firstItem, int count, Span<float> output);
+
+    /// <summary>
+    /// Samples <see cref="GroupSampling.GroupSize"/> reasoning continuations for one sample (one prefill shared by the
+    /// group) and scores every item from the user embedding at the final <c>&lt;answer&gt;</c> of each.
+    /// Randomness comes only from <see cref="GroupSampling"/>'s keys.
+    /// </summary>
+    SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items);
+
+    /// <summary>
+    /// Greedy scores of every item for one sample: with reasoning (greedy decoding, then the recommendation head) or
+    /// without it (the recommendation head right after the prompt).
+    /// </summary>
+    void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores);
+
+    /// <summary>One optimizer step of a warm-up stage on a batch of samples.</summary>
+    StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate);
+
+    /// <summary>
+    /// Called once per RecPO step before its first mini-batch, with the whole ordered batch and its plan, while the
+    /// weights are still those the batch was sampled with: the place to compute old (sampling-policy) quantities such
+    /// as the in-batch item log-probabilities of each mini-batch.
+    /// </summary>
+    void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings);
+
+    /// <summary>
+    /// Accumulates the gradient of the RecPO loss of one mini-batch (token loss + item loss, scaled by
+    /// <see cref="MiniBatch.LossScale"/>) and, when <see cref="MiniBatch.StepAfter"/>, clips and takes an optimizer step.
+    /// </summary>
+    LearnStats LearnMiniBatch(IReadOnlyList<LearnRow> rows, MiniBatch miniBatch, in LearnSettings settings);
+}
+
+/// <summary>Creates policies: trains the tokenizer (stage 1) and builds a policy with fresh or loaded weights.</summary>
+public interface IPolicyFactory
+{
+    /// <summary>A one-line description of the model for the log and the report.</summary>
+    string Description { get; }
+
+    /// <summary>Trains the tokenizer on the dataset's text and returns it as a blob (stage 1).</summary>
+    byte[] BuildTokenizer(TrainingData data, int vocabulary);
+
+    /// <summary>A policy with the tokenizer of <paramref name="tokenizer"/> and fresh weights keyed by <paramref name="seed"/>.</summary>
+    IPolicyCompute Create(ReadOnlySpan<byte> tokenizer, TrainingData data, ulong seed);
+}
+
+/// <summary>Which warm-up stage a step belongs to.</summary>
+public enum WarmUpKind
+{
+    /// <summary>Next-token prediction on user and item prompts.</summary>
+    Language,
+
+    /// <summary>In-batch contrastive recommendation without reasoning.</summary>
+    Recommendation,
+}
+
+/// <summary>The sampling settings and random keys of one group.</summary>
+/// <param name="GroupSize">Trajectories, G.</param>
+/// <param name="Temperature">Sampling temperature.</param>
+/// <param name="TopK">Top-k cut, 0 = off.</param>
+/// <param name="TopP">Nucleus cut, 1 = off.</param>
+/// <param name="MaxNewTokens">Reasoning length limit.</param>
+/// <param name="Seed">Root seed.</param>
+/// <param name="Step">RecPO step, the second key.</param>
+/// <param name="SampleIndex">Training sample, the third key (the trajectory index is the fourth).</param>
+public readonly record struct GroupSampling(int GroupSize, double Temperature, int TopK, double TopP, int MaxNewTokens,
+    ulong Seed, ulong Step, ulong SampleIndex);
+
+/// <summary>An item table: row <c>i</c> is the embedding of item <c>i + 1</c>.</summary>
+/// <param name="Version">The table's version.</param>
+/// <param name="Count">Items.</param>
+/// <param name="Dimension">Embedding length.</param>
+/// <param name="Data">Row-major embeddings; never written after construction.</param>
+public sealed record ItemEmbeddings(ulong Version, int Count, int Dimension, float[] Data)
+{
+    /// <summary>The embedding of item <paramref name="item"/> (1..N).</summary>
+    public ReadOnlySpan<float> Row(int item) => Data.AsSpan((item - 1) * Dimension, Dimension);
+
+    /// <summary>The table as a blob: count, dimension, then the floats (little-endian).</summary>
+    public byte[] ToBlob()
+    {
+        var blob = new byte[8 + Data.Length * sizeof(float)];
+        BitConverter.TryWriteBytes(blob.AsSpan(0, 4), Count);
+        BitConverter.TryWriteBytes(blob.AsSpan(4, 4), Dimension);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(Data.AsSpan()).CopyTo(blob.AsSpan(8));
+        return blob;
+    }
+
+    /// <summary>Reads a blob written by <see cref="ToBlob"/>.</summary>
+    /// <exception cref="InvalidDataException">The blob's length does not match its header.</exception>
+    public static ItemEmbeddings FromBlob(ulong version, ReadOnlySpan<byte> blob)
+    {
+        if (blob.Length < 8)
+            throw new InvalidDataException($"item table blob version {version} is {blob.Length} bytes, shorter than its header");
+        var count = BitConverter.ToInt32(blob[..4]);
+        var dim = BitConverter.ToInt32(blob[4..8]);
+        if (count < 0 || dim < 0 || (long)count * dim * sizeof(float) != blob.Length - 8)
+            throw new InvalidDataException($"item table blob version {version} holds {blob.Length - 8} bytes, not {count} x {dim} floats");
+        var data = new float[count * dim];
+        blob[8..].CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+        return new ItemEmbeddings(version, count, dim, data);
+    }
+}
+
+/// <summary>One sampled trajectory and the scores of every item read after it.</summary>
+/// <param name="Tokens">Completion tokens (reasoning and the final <c>&lt;answer&gt;</c>).</param>
+/// <param name="SamplingLogprobs">Per token: log-probability under the sampling distribution (logp_old).</param>
+/// <param name="PlainLogprobs">Per token: log-probability under the plain policy.</param>
+/// <param name="AnswerAppended">Whether <c>&lt;answer&gt;</c> was appended because sampling stopped without it.</param>
+/// <param name="Scores">Score of every item, <c>cos(h_u, h_v)/τ</c>; history not yet masked.</param>
+public sealed record SampledTrajectory(int[] Tokens, float[] SamplingLogprobs, float[] PlainLogprobs, bool AnswerAppended, float[] Scores);
+
+/// <summary>A group of trajectories for one sample.</summary>
+/// <param name="PromptTokens">The prompt shared by the group.</param>
+/// <param name="Trajectories">G trajectories, in sample-index order.</param>
+public sealed record SampledGroup(int[] PromptTokens, IReadOnlyList<SampledTrajectory> Trajectories);
+
+/// <summary>One trajectory as the learner trains on it.</summary>
+/// <param name="Sample">The training sample (history and target).</param>
+/// <param name="PromptTokens">The prompt.</param>
+/// <param name="Tokens">The completion.</param>
+/// <param name="OldLogprobs">Sampling-time log-probabilities of the completion (logp_old).</param>
+/// <param name="Advantage">The trajectory's advantage.</param>
+/// <param name="Relabel">1 when the trajectory gets the item loss.</param>
+/// <param name="AnswerAppended">Whether the last token was appended rather than sampled (it has no log-prob and no token loss).</param>
+public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, float[] OldLogprobs, double Advantage, float Relabel, bool AnswerAppended);
+
+/// <summary>Loss settings of one mini-batch.</summary>
+/// <param name="LearningRate">Rate of the optimizer step, if one is taken.</param>
+/// <param name="Tau">Cosine temperature.</param>
+/// <param name="Clip">PPO clip range.</param>
+/// <param name="WeightDecay">AdamW weight decay.</param>
+/// <param name="GradClip">Global-norm clip, 0 = off.</param>
+public readonly record struct LearnSettings(double LearningRate, double Tau, ClipRange Clip, double WeightDecay, double GradClip);
+
+/// <summary>Statistics of one mini-batch.</summary>
+/// <param name="TokenLoss">Token PPO loss.</param>
+/// <param name="ItemLoss">Item PPO loss.</param>
+/// <param name="ClipFraction">Fraction of tokens whose ratio was clipped.</param>
+/// <param name="ApproxKl">Mean of <c>logp_old - logp_new</c> over tokens.</param>
+/// <param name="GradNorm">Global gradient norm before clipping (0 when no step was taken).</param>
+/// <param name="Tokens">Tokens processed.</param>
+public readonly record struct LearnStats(double TokenLoss, double ItemLoss, double ClipFraction, double ApproxKl, double GradNorm, long Tokens);
+
+/// <summary>Loss and size of one warm-up step.</summary>
+/// <param name="Loss">Mean loss.</param>
+/// <param name="Tokens">Tokens processed.</param>
+public readonly record struct StepLoss(double Loss, long Tokens);

@@ -1,0 +1,259 @@
+using System.Runtime.InteropServices;
+using R2ec.Data.Datasets;
+using R2ec.Data.Prompts;
+using R2ec.Model.Policy;
+using R2ec.Model.Recommendation;
+using R2ec.Model.Sampling;
+using R2ec.Model.Tokenization;
+using R2ec.Model.Training;
+using R2ec.RecPO;
+using R2ec.Tensors.Autograd;
+using R2ec.Tensors.Ops;
+using R2ec.Tensors.Optim;
+using R2ec.Training.Configuration;
+
+namespace R2ec.Training.Compute;
+
+/// <summary>
+/// <see cref="IPolicyCompute"/> on R2ec.Model's policy: sampling with one shared prefill per group, the item encoder,
+/// the recommendation head, and the learner's losses built from R2ec.RecPO's gradients (token PPO-clip loss on the
+/// completion log-probs, in-batch item PPO-clip loss on cos/τ scores) through the tensor engine's autograd and AdamW.
+/// </summary>
+internal sealed class R2ecPolicyCompute : IPolicyCompute
+{
+    private const int EncodeBatch = 32;
+    private readonly R2ecPolicy _policy;
+    private readonly BpeTokenizer _tokenizer;
+    private readonly TrainingData _data;
+    private readonly JobOptions _options;
+    private readonly PromptOptions _prompts;
+    private readonly int _answer;
+    private readonly Dictionary<Sample, int[]> _userPrompts = new(ReferenceEqualityComparer.Instance);
+    private readonly int[]?[] _itemPrompts;
+    private AdamW? _optimizer;
+    private ItemTable? _table;
+    private ItemEmbeddings? _tableSource;
+    private float[][] _oldItemLogProbs = [];
+
+    public R2ecPolicyCompute(R2ecPolicy policy, TrainingData data, JobOptions options)
+    {
+        _policy = policy;
+        _tokenizer = policy.Tokenizer ?? throw new ArgumentException("the policy has no tokenizer", nameof(policy));
+        _data = data;
+        _options = options;
+        _prompts = R2ecPolicyFactory.Prompts(options);
+        _answer = _tokenizer.SpecialTokenId(SpecialTokens.Answer);
+        _itemPrompts = new int[data.ItemCount][];
+    }
+
+    public int EmbeddingSize => _policy.Config.HiddenSize;
+
+    private AdamW Optimizer => _optimizer ??= new AdamW(_policy.Parameters, (float)_options.Learner.LearningRate,
+        weightDecay: (float)_options.Learner.WeightDecay);
+
+    public byte[] SaveWeights() => _policy.WeightsToBytes();
+
+    public void LoadWeights(ReadOnlySpan<byte> blob) => _policy.LoadWeights(blob.ToArray());
+
+    public byte[] SaveOptimizer()
+    {
+        var optimizer = Optimizer;
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
+        writer.Write(optimizer.StepCount);
+        writer.Write(optimizer.Parameters.Count);
+        for (var i = 0; i < optimizer.Parameters.Count; i++)
+        {
+            writer.Write(MemoryMarshal.AsBytes(optimizer.FirstMoment(i)));
+            writer.Write(MemoryMarshal.AsBytes(optimizer.SecondMoment(i)));
+        }
+        writer.Flush();
+        return stream.ToArray();
+    }
+
+    public void LoadOptimizer(ReadOnlySpan<byte> blob)
+    {
+        var optimizer = Optimizer;
+        var steps = BitConverter.ToInt32(blob[..4]);
+        var count = BitConverter.ToInt32(blob[4..8]);
+        if (count != optimizer.Parameters.Count)
+            throw new InvalidDataException($"optimizer blob holds {count} parameters, the policy has {optimizer.Parameters.Count}");
+        var expected = 8L;
+        for (var i = 0; i < count; i++)
+            expected += 2L * optimizer.FirstMoment(i).Length * sizeof(float);
+        if (blob.Length != expected)
+            throw new InvalidDataException($"optimizer blob is {blob.Length} bytes, the policy's moments take {expected}");
+        var offset = 8;
+        for (var i = 0; i < count; i++)
+        {
+            var m = optimizer.FirstMoment(i);
+            blob.Slice(offset, m.Length * sizeof(float)).CopyTo(MemoryMarshal.AsBytes(m));
+            offset += m.Length * sizeof(float);
+            var v = optimizer.SecondMoment(i);
+            blob.Slice(offset, v.Length * sizeof(float)).CopyTo(MemoryMarshal.AsBytes(v));
+            offset += v.Length * sizeof(float);
+        }
+        optimizer.RestoreStepCount(steps);
+    }
+
+    public void EncodeItems(int firstItem, int count, Span<float> output)
+    {
+        var prompts = Enumerable.Range(firstItem, count).Select(ItemPrompt).ToList();
+        new ItemEncoder(_policy).EncodeInto(prompts, EncodeBatch, output);
+    }
+
+    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
+    {
+        var prompt = UserPrompt(sample);
+        var options = SamplingOptions.ForReasoning(_tokenizer, (float)sampling.Temperature, sampling.TopK, (float)sampling.TopP, sampling.MaxNewTokens);
+        var drawn = new Generator(_policy).SampleGroup(prompt, sampling.GroupSize, options, sampling.Seed, sampling.Step, sampling.SampleIndex);
+        var table = Table(items);
+        var trajectories = new List<SampledTrajectory>(drawn.Length);
+        foreach (var t in drawn)
+        {
+            // Log-probs are per completion token; an appended <answer> was not sampled and gets 0 (masked in the loss).
+            var sampled = new float[t.CompletionIds.Length];
+            var plain = new float[t.CompletionIds.Length];
+            t.SamplingLogProbs.CopyTo(sampled, 0);
+            t.PolicyLogProbs.CopyTo(plain, 0);
+            var scores = RecHead.Scores(t.UserEmbedding, table, (float)_options.RecPO.Tau, []);
+            trajectories.Add(new SampledTrajectory(t.CompletionIds, sampled, plain, t.SampledCount < t.CompletionIds.Length, scores));
+        }
+        return new SampledGroup(prompt, trajectories);
+    }
+
+    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
+    {
+        // Without reasoning: no sampled tokens, only the appended <answer>, so the head reads the state right after the prompt.
+        var options = SamplingOptions.ForReasoning(_tokenizer, 1f, 0, 1f, reasoning ? maxNewTokens : 0, greedy: true);
+        var trajectory = new Generator(_policy).Greedy([UserPrompt(sample)], options)[0];
+        RecHead.Scores(trajectory.UserEmbedding, Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
+    }
+
+    public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
+    {
+        using var tape = new Tape();
+        Variable loss;
+        long tokens;
+        if (kind == WarmUpKind.Language)
+        {
+            // Next-token prediction on the user prompts and on the prompts of their target items.
+            var sequences = batch.Select(UserPrompt).Concat(batch.Select(s => ItemPrompt(s.Target))).ToList();
+            tokens = sequences.Sum(s => (long)s.Length);
+            loss = PolicyForward.LmLoss(tape, _policy, sequences);
+        }
+        else
+        {
+            // In-batch contrastive: the state after "prompt <answer>" against the target items' embeddings.
+            var users = batch.Select(s => (int[])[.. UserPrompt(s), _answer]).ToList();
+            var targets = batch.Select(s => s.Target).Distinct().ToList();
+            var itemSequences = targets.Select(ItemPrompt).ToList();
+            tokens = users.Sum(s => (long)s.Length) + itemSequences.Sum(s => (long)s.Length);
+            var scores = Cosine.Similarity(tape, PolicyForward.LastHidden(tape, _policy, users),
+                PolicyForward.LastHidden(tape, _policy, itemSequences), (float)_options.RecPO.Tau);
+            loss = CrossEntropy.Loss(tape, scores, batch.Select(s => targets.IndexOf(s.Target)).ToArray());
+        }
+        var value = loss.Value.Span[0];
+        tape.Backward(loss);
+        Step(learningRate, _options.Learner.GradClip);
+        return new StepLoss(value, tokens);
+    }
+
+    public void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings)
+    {
+        // The item loss's ratio is p / p_old with p_old the in-batch probability under the sampling policy: the
+        // weights now, before this step's first update. The mini-batch layout is the same in every epoch.
+        _oldItemLogProbs = new float[plan.MiniBatchesPerEpoch][];
+        foreach (var mb in plan.MiniBatches.Where(m => m.Epoch == 0))
+        {
+            using var tape = new Tape(recording: false);
+            var slice = rows.Skip(mb.Start).Take(mb.Count).ToList();
+            var (scores, columns, targets) = ItemScores(tape, slice, settings.Tau, PolicyForward.LastHidden(tape, _policy,
+                slice.Select(r => (int[])[.. r.PromptTokens, .. r.Tokens]).ToList()));
+            var old = new float[slice.Count];
+            ItemLoss.LogProbabilities(scores.Value.Span, columns, targets, old);
+            _oldItemLogProbs[mb.Index] = old;
+        }
+    }
+
+    public LearnStats LearnMiniBatch(IReadOnlyList<LearnRow> rows, MiniBatch miniBatch, in LearnSettings settings)
+    {
+        using var tape = new Tape();
+        var output = PolicyForward.Forward(tape, _policy, rows.Select(r => r.PromptTokens).ToList(), rows.Select(r => r.Tokens).ToList());
+
+        var tokenCount = output.Offsets[^1];
+        var logpOld = new float[tokenCount];
+        var mask = new float[tokenCount];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var start = output.Offsets[i];
+            rows[i].OldLogprobs.CopyTo(logpOld, start);
+            var sampled = rows[i].Tokens.Length - (rows[i].AnswerAppended ? 1 : 0);
+            mask.AsSpan(start, sampled).Fill(1f);
+        }
+        var advantages = rows.Select(r => r.Advantage).ToArray();
+        var tokenGrad = new float[tokenCount];
+        var token = TokenLoss.Compute(output.Offsets, output.TokenLogProbs.Value.Span, logpOld, mask, advantages, settings.Clip, tokenGrad);
+
+        var (scores, columns, targets) = ItemScores(tape, rows, settings.Tau, output.UserEmbeddings);
+        var itemGrad = new float[scores.Value.Length];
+        var item = ItemLoss.Compute(scores.Value.Span, columns, targets, _oldItemLogProbs[miniBatch.Index], advantages,
+            rows.Select(r => r.Relabel).ToArray(), settings.Clip, itemGrad);
+
+        // Surrogates whose gradients are RecPO's: Σ (∂L/∂x)·x, scaled for accumulation over the optimizer window.
+        var scale = (float)miniBatch.LossScale;
+        for (var i = 0; i < tokenGrad.Length; i++) tokenGrad[i] *= scale;
+        for (var i = 0; i < itemGrad.Length; i++) itemGrad[i] *= scale;
+        var total = Residual.Add(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
+        tape.Backward(total);
+
+        var norm = miniBatch.StepAfter ? Step(settings.LearningRate, settings.GradClip) : 0;
+        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount);
+    }
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Scores [rows, distinct targets] of the rows' user embeddings against their targets' item embeddings, with gradient.</summary>
+    private (Variable Scores, int Columns, int[] Targets) ItemScores(Tape tape, IReadOnlyList<LearnRow> rows, double tau, Variable users)
+    {
+        var distinct = rows.Select(r => r.Sample.Target).Distinct().ToList();
+        var items = PolicyForward.LastHidden(tape, _policy, distinct.Select(ItemPrompt).ToList());
+        var scores = Cosine.Similarity(tape, users, items, (float)tau);
+        return (scores, distinct.Count, rows.Select(r => distinct.IndexOf(r.Sample.Target)).ToArray());
+    }
+
+    private double Step(double learningRate, double gradClip)
+    {
+        var optimizer = Optimizer;
+        var norm = GradClip.ClipByGlobalNorm(_policy.Parameters, gradClip > 0 ? (float)gradClip : float.MaxValue);
+        optimizer.LearningRate = (float)learningRate;
+        optimizer.Step();
+        optimizer.ZeroGrad();
+        return norm;
+    }
+
+    private ItemTable Table(ItemEmbeddings items)
+    {
+        if (_table is null || !ReferenceEquals(_tableSource, items))
+        {
+            _table = new ItemTable((long)items.Version, items.Count, items.Dimension, items.Data);
+            _tableSource = items;
+        }
+        return _table;
+    }
+
+    private int[] UserPrompt(Sample sample)
+    {
+        if (!_userPrompts.TryGetValue(sample, out var ids))
+        {
+            var prompt = PromptBuilder.UserPrompt(sample, _data.Dataset.Item, _data.Dataset.HasTimestamps, _prompts);
+            _userPrompts[sample] = ids = ChatTemplate.Encode(_tokenizer, R2ecPolicyFactory.Messages(prompt), addGenerationPrompt: true);
+        }
+        return ids;
+    }
+
+    private int[] ItemPrompt(int item) =>
+        _itemPrompts[item - 1] ??= ItemEncoder.ItemPrompt(_tokenizer, R2ecPolicyFactory.Messages(PromptBuilder.ItemPrompt(_data.Dataset.Item(item), _prompts)));
+}

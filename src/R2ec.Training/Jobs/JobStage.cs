@@ -1,0 +1,31 @@
+namespace R2ec.Training.Jobs;
+
+/// <summary>The stages of one job (DESIGN.md §7), in order; each is resumable and checkpointed at its end.</summary>
+public enum JobStage
+{
+    /// <summary>Byte-level BPE tokenizer on the dataset's text.</summary>
+    Tokenizer,
+
+    /// <summary>Next-token prediction on user and item prompts.</summary>
+    LmWarmup,
+
+    /// <summary>Recommendation without reasoning (in-batch contrastive): also the "w/o reasoning" baseline.</summary>
+    RecWarmup,
+
+    /// <summary>RecPO on the actors.</summary>
+    RecPO,
+}
+
+/// <summary>Names of stages in checkpoints, logs and metrics.</summary>
+public static class JobStages
+{
+    /// <summary>The stage's name (no '-', as checkpoint directory names need).</summary>
+    public static string Name(JobStage stage) => stage switch
+    {
+        JobStage.Tokenizer => "tokenizer",
+        JobStage.LmWarmup => "lmwarmup",
+        JobStage.RecWarmup => "recwarmup",
+        JobStage.RecPO => "recpo",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
+    };
+}

@@ -1,0 +1,24 @@
+namespace R2ec.Training.Jobs;
+
+/// <summary>
+/// Where a job stands, as stored in every checkpoint's <c>state.json</c>: the stage and the steps done in it, the
+/// policy and item-table versions, the data cursor, the seed behind every keyed random stream (the only RNG state a
+/// keyed design has), and the "without reasoning" test ranks once the recommendation warm-up has produced them.
+/// </summary>
+/// <param name="Stage">The stage in progress (or just completed when <paramref name="StageCompleted"/>).</param>
+/// <param name="Step">Steps done within that stage.</param>
+/// <param name="StageCompleted">Whether the stage has finished.</param>
+/// <param name="PolicyVersion">Version of the learner's weights.</param>
+/// <param name="ItemTableVersion">Version of the item table rollouts use.</param>
+/// <param name="DataCursor">Position in the stage's sample stream of the next batch.</param>
+/// <param name="Seed">Root of every keyed random stream.</param>
+/// <param name="WithoutReasoningRanks">Test ranks after the recommendation warm-up, or null before.</param>
+public sealed record JobState(
+    JobStage Stage,
+    long Step,
+    bool StageCompleted,
+    ulong PolicyVersion,
+    ulong ItemTableVersion,
+    long DataCursor,
+    ulong Seed,
+    int[]? WithoutReasoningRanks);

@@ -1,0 +1,63 @@
+using System.Text;
+using R2ec.Shared;
+
+namespace R2ec.Training.Jobs;
+
+/// <summary>
+/// The directory of one run, <c>runs/&lt;name&gt;/</c>: <c>config.json</c> (the effective configuration),
+/// <c>events.jsonl</c> (the Serilog event log), <c>metrics.jsonl</c> (one JSON object per step and evaluation),
+/// <c>checkpoints/</c> and <c>report.md</c>.
+/// </summary>
+public sealed class RunDirectory
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private readonly object _gate = new();
+
+    /// <summary>Opens (and creates) the run directory at <paramref name="path"/>.</summary>
+    public RunDirectory(string path)
+    {
+        Root = Path.GetFullPath(path);
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(Checkpoints);
+    }
+
+    /// <summary>The directory.</summary>
+    public string Root { get; }
+
+    /// <summary>The effective configuration the run was started with.</summary>
+    public string Config => Path.Combine(Root, "config.json");
+
+    /// <summary>The event log.</summary>
+    public string Events => Path.Combine(Root, "events.jsonl");
+
+    /// <summary>Metrics, one JSON object per line.</summary>
+    public string Metrics => Path.Combine(Root, "metrics.jsonl");
+
+    /// <summary>The checkpoint store's directory.</summary>
+    public string Checkpoints => Path.Combine(Root, "checkpoints");
+
+    /// <summary>The final report.</summary>
+    public string Report => Path.Combine(Root, "report.md");
+
+    /// <summary>
+    /// A fresh run directory under <paramref name="outputDirectory"/>: <paramref name="name"/>, or <c>name-2</c>,
+    /// <c>name-3</c>, … when that one is taken, so a second run never mixes into the first.
+    /// </summary>
+    public static RunDirectory CreateFresh(string outputDirectory, string name)
+    {
+        var path = Path.Combine(outputDirectory, name);
+        for (var n = 2; Directory.Exists(path); n++)
+            path = Path.Combine(outputDirectory, $"{name}-{n}");
+        return new RunDirectory(path);
+    }
+
+    /// <summary>Appends one line to <c>metrics.jsonl</c> (flushed, so a killed run keeps its lines).</summary>
+    public void AppendMetrics(string jsonLine)
+    {
+        lock (_gate)
+            File.AppendAllText(Metrics, jsonLine + "\n", Utf8);
+    }
+
+    /// <summary>Writes <c>report.md</c> atomically.</summary>
+    public void WriteReport(string markdown) => AtomicFile.WriteAllText(Report, markdown);
+}

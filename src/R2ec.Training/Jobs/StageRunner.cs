@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using R2ec.Actors.Runtime;
+using R2ec.Training.Actors;
+using R2ec.Training.Evaluation;
+using R2ec.Training.Learning;
+using R2ec.Training.Messages;
+using Serilog;
+
+namespace R2ec.Training.Jobs;
+
+/// <summary>
+/// Runs the model stages of a job from a <see cref="JobState"/> (LM warm-up, recommendation warm-up, RecPO), driving
+/// the learner and coordinator by messages, and writes the checkpoints, metrics and progress of every step.
+/// </summary>
+internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob.ActorRefs refs, ILogger log, CancellationToken cancellation)
+{
+    private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
+    private (JobStage Stage, long Step, bool Completed)? _lastCheckpoint;
+
+    /// <summary>Metrics of the RecPO steps run by this invocation.</summary>
+    public List<StepMetrics> RecPOSteps { get; } = [];
+
+    public async Task<JobState> RunAsync(JobState state)
+    {
+        while (true)
+        {
+            if (state.StageCompleted)
+            {
+                if (state.Stage == JobStage.RecPO)
+                    return state;
+                state = state with { Stage = state.Stage + 1, Step = 0, StageCompleted = false, DataCursor = 0 };
+            }
+            state = state.Stage switch
+            {
+                JobStage.LmWarmup => await WarmUpAsync(state, "lm", job.Options.Stages.LmWarmupSteps),
+                JobStage.RecWarmup => await WarmUpAsync(state, "rec", job.Options.Stages.RecWarmupSteps),
+                JobStage.RecPO => await RecPOAsync(state),
+                _ => throw new InvalidOperationException($"stage {state.Stage} does not run on the actors"),
+            };
+            if (!state.StageCompleted)
+                return state; // interrupted
+        }
+    }
+
+    private async Task<JobState> WarmUpAsync(JobState state, string kind, int steps)
+    {
+        var stageName = JobStages.Name(state.Stage);
+        var batchSize = job.Options.Stages.WarmupBatchSize;
+        var order = new SampleOrder(Keyed.Hash(state.Seed, (ulong)state.Stage, 0), job.Data.Dataset.Train.Count);
+        var learner = job.Options.Learner;
+        var stageClock = Stopwatch.StartNew();
+        var startStep = state.Step;
+        for (var step = state.Step; step < steps; step++)
+        {
+            if (cancellation.IsCancellationRequested)
+                return await InterruptAsync(state);
+            var (indices, next) = NextBatch(order, state.DataCursor, batchSize);
+            var lr = LearningRates.At(step, steps, learner.WarmupLearningRate, learner.RampUpSteps, learner.Schedule);
+            var stepClock = Stopwatch.StartNew();
+            var done = await refs.Learner.AskAsync<WarmUpDone>(
+                new WarmUpStep { Stage = kind, Step = (ulong)step, SampleIndices = { indices }, LearningRate = lr }, LongAsk);
+            state = state with { Step = step + 1, DataCursor = next };
+            var seconds = stepClock.Elapsed.TotalSeconds;
+            owner.AppendMetrics(stageName, step + 1, new Dictionary<string, object?>
+            {
+                ["loss"] = done.Loss, ["tokens"] = done.Tokens, ["learningRate"] = lr, ["seconds"] = seconds, ["computeSeconds"] = done.ComputeSeconds,
+            });
+            log.Information("{Stage:l} step {Step}/{Steps}: loss {Loss:F4}, lr {LearningRate:E2}, {TokensPerSecond:F0} tokens/s, {Seconds:F3} s",
+                stageName, step + 1, steps, done.Loss, lr, done.Tokens / Math.Max(seconds, 1e-9), seconds);
+            owner.Report(new JobProgress(state.Stage, step + 1, steps, done.Loss, double.NaN, double.NaN, double.NaN,
+                done.Tokens / Math.Max(seconds, 1e-9), owner.Elapsed, Eta(stageClock, step + 1 - startStep, steps - step - 1)));
+            owner.Completed(state.Stage, step + 1);
+            if ((step + 1) % job.Options.Schedule.CheckpointInterval == 0 && step + 1 < steps)
+                state = await CheckpointAsync(state, newVersion: true);
+        }
+        if (state.Stage == JobStage.RecWarmup)
+        {
+            state = await PublishAsync(state);
+            var test = job.Data.Dataset.Test;
+            var users = job.Options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, job.Options.Data.EvalUsers);
+            var ranks = await owner.EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users);
+            var row = MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks);
+            log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
+            state = state with { WithoutReasoningRanks = ranks };
+        }
+        return await CheckpointAsync(state with { StageCompleted = true }, newVersion: state.Stage != JobStage.RecWarmup);
+    }
+
+    private async Task<JobState> RecPOAsync(JobState state)
+    {
+        var options = job.Options;
+        var steps = options.Stages.RecPOSteps;
+        var order = new SampleOrder(Keyed.Hash(state.Seed, (ulong)JobStage.RecPO, 0), job.Data.Dataset.Train.Count);
+        if (job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is null)
+            state = await PublishAsync(state);
+        var stageClock = Stopwatch.StartNew();
+        var startStep = state.Step;
+        var stepTimeout = TimeSpan.FromSeconds(options.Learner.StepDeadlineSeconds * (options.Learner.MaxRequestAttempts + 1)) + LongAsk;
+        for (var step = state.Step; step < steps; step++)
+        {
+            if (cancellation.IsCancellationRequested)
+                return await InterruptAsync(state);
+            var (indices, next) = NextBatch(order, state.DataCursor, options.Learner.UsersPerStep);
+            var lr = LearningRates.At(step, steps, options.Learner.LearningRate, options.Learner.RampUpSteps, options.Learner.Schedule);
+            var completed = await refs.Coordinator.AskAsync<StepCompleted>(new RunStep
+            {
+                Step = (ulong)step, SampleIndices = { indices }, PolicyVersion = state.PolicyVersion,
+                ItemTableVersion = state.ItemTableVersion, LearningRate = lr,
+            }, stepTimeout);
+            state = state with
+            {
+                Step = step + 1, DataCursor = next, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
+            };
+            var m = completed.Metrics;
+            RecPOSteps.Add(m);
+            owner.AppendMetrics("recpo", step + 1, m);
+            log.Information(
+                "RecPO step {Step}/{Steps}: reward {RewardMean:F4} ± {RewardStd:F4}, advantage {AdvantageMean:F3} ± {AdvantageStd:F3}, " +
+                "token loss {TokenLoss:F4}, item loss {ItemLoss:F4}, clip {ClipFraction:F3}, KL {ApproxKl:F5}, grad norm {GradNorm:F3}, " +
+                "{TokensPerSecond:F0} tokens/s, rollout {RolloutSeconds:F3} s, reward {RewardSeconds:F4} s, learn {LearnSeconds:F3} s, " +
+                "broadcast {BroadcastSeconds:F3} s, step {StepSeconds:F3} s, idle rollout {RolloutIdleRatio:P0} reward {RewardIdleRatio:P0} learner {LearnerIdleRatio:P0}, " +
+                "version {PolicyVersion} lag {MaxVersionLag}, re-requests {Rerequests}",
+                step + 1, steps, m.RewardMean, m.RewardStd, m.AdvantageMean, m.AdvantageStd, m.TokenLoss, m.ItemLoss, m.ClipFraction,
+                m.ApproxKl, m.GradNorm, m.TokensPerSecond, m.RolloutSeconds, m.RewardSeconds, m.LearnSeconds, m.BroadcastSeconds,
+                m.StepSeconds, m.RolloutIdleRatio, m.RewardIdleRatio, m.LearnerIdleRatio, completed.PolicyVersion, m.MaxVersionLag, m.Rerequests);
+            owner.Report(new JobProgress(JobStage.RecPO, step + 1, steps, m.TokenLoss + m.ItemLoss, m.RewardMean, m.TokenLoss, m.ItemLoss,
+                m.TokensPerSecond, owner.Elapsed, Eta(stageClock, step + 1 - startStep, steps - step - 1)));
+            owner.Completed(JobStage.RecPO, step + 1);
+            if (options.Schedule.EvalInterval > 0 && (step + 1) % options.Schedule.EvalInterval == 0 && step + 1 < steps
+                && job.Data.Dataset.Valid.Count > 0)
+                await ValidateAsync(state);
+            if ((step + 1) % options.Schedule.CheckpointInterval == 0 && step + 1 < steps)
+                state = await CheckpointAsync(state, newVersion: false);
+        }
+        return await CheckpointAsync(state with { StageCompleted = true }, newVersion: false);
+    }
+
+    private async Task ValidateAsync(JobState state)
+    {
+        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers);
+        var row = MetricsRow.FromRanks("valid", ranks);
+        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg });
+        log.Information("Validation after RecPO step {Step}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", state.Step, row.Users, row.Hit, row.Ndcg);
+    }
+
+    /// <summary>Publishes the learner's current weights as a new version and builds its item table.</summary>
+    private async Task<JobState> PublishAsync(JobState state)
+    {
+        var version = state.PolicyVersion + 1;
+        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version }, LongAsk);
+        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = version, Weights = snapshot.Weights }, LongAsk);
+        return state with { PolicyVersion = version, ItemTableVersion = table.Version };
+    }
+
+    private async Task<JobState> InterruptAsync(JobState state) =>
+        _lastCheckpoint == (state.Stage, state.Step, state.StageCompleted) ? state : await CheckpointAsync(state, newVersion: state.Stage != JobStage.RecPO);
+
+    private async Task<JobState> CheckpointAsync(JobState state, bool newVersion)
+    {
+        var version = newVersion ? state.PolicyVersion + 1 : state.PolicyVersion;
+        state = state with { PolicyVersion = version };
+        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version, IncludeOptimizer = true }, LongAsk);
+        var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
+        owner.Checkpoint(state, new TrainingJob.BlobStoreView(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
+        _lastCheckpoint = (state.Stage, state.Step, state.StageCompleted);
+        log.Information("Checkpoint written: stage {Stage:l}, step {Step}, completed {StageCompleted}, policy version {PolicyVersion}",
+            JobStages.Name(state.Stage), state.Step, state.StageCompleted, state.PolicyVersion);
+        return state;
+    }
+
+    /// <summary>
+    /// The next <paramref name="size"/> distinct samples from the stream at <paramref name="cursor"/>: a batch that
+    /// straddles two epochs skips a sample it already holds, so a step never asks for one sample twice.
+    /// </summary>
+    internal static (ulong[] Indices, long Next) NextBatch(SampleOrder order, long cursor, int size)
+    {
+        var picked = new List<ulong>(size);
+        var seen = new HashSet<int>();
+        var position = cursor;
+        while (picked.Count < size && position - cursor < 4L * size + order.Count)
+        {
+            var index = order.At(position++);
+            if (seen.Add(index))
+                picked.Add((ulong)index);
+        }
+        return (picked.ToArray(), position);
+    }
+
+    private static TimeSpan Eta(Stopwatch stageClock, long stepsDone, long stepsLeft) =>
+        stepsDone <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(stageClock.Elapsed.TotalSeconds / stepsDone * stepsLeft);
+}

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Google.Protobuf;
+using R2ec.Actors.Logging;
+using R2ec.Actors.Runtime;
+using R2ec.Actors.Supervision;
+using R2ec.Training.Actors;
+using R2ec.Training.Blobs;
+using R2ec.Training.Checkpoints;
+using R2ec.Training.Compute;
+using R2ec.Training.Configuration;
+using R2ec.Training.Evaluation;
+using R2ec.Training.Learning;
+using R2ec.Training.Messages;
+using Serilog;
+
+namespace R2ec.Training.Jobs;
+
+/// <summary>
+/// One training job: the stages of DESIGN.md §7 run in order on the actors of §2, each resumable from the newest
+/// checkpoint of the run directory. Checkpoints are written every <c>Schedule:CheckpointInterval</c> steps, at the end
+/// of every stage and when the job is cancelled; each holds weights, optimizer state, item table, tokenizer, the
+/// effective configuration and the <see cref="JobState"/> (stage, step, versions, data cursor, seed).
+/// Randomness is keyed by (seed, step, sample, trajectory) and batches are ordered by (user, sample), so a run resumed
+/// from step k computes exactly what the uninterrupted run computed.
+/// </summary>
+public sealed class TrainingJob
+{
+    /// <summary>Row name of the recommendation warm-up evaluated without reasoning.</summary>
+    public const string WithoutReasoning = "without reasoning";
+
+    /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
+    public const string WithRecPO = "R2ec (RecPO)";
+
+    private static readonly JsonSerializerOptions StateJson = new() { Converters = { new JsonStringEnumConverter() } };
+    private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
+
+    private readonly JobOptions _options;
+    private readonly TrainingData _data;
+    private readonly IPolicyFactory _factory;
+    private readonly RunDirectory _run;
+    private readonly ILogger _outerLogger;
+    private readonly CheckpointStore _checkpoints;
+    private readonly Stopwatch _clock = new();
+
+    /// <summary>Prepares a job in <paramref name="run"/>; it resumes when the run directory holds a checkpoint.</summary>
+    public TrainingJob(JobOptions options, TrainingData data, IPolicyFactory factory, RunDirectory run, ILogger logger)
+    {
+        _options = options;
+        _data = data;
+        _factory = factory;
+        _run = run;
+        _outerLogger = logger;
+        _checkpoints = new CheckpointStore(run.Checkpoints, options.Schedule.CheckpointKeep);
+        if (!File.Exists(run.Config))
+            R2ec.Shared.AtomicFile.WriteAllText(run.Config, JobConfiguration.ToJson(options));
+    }
+
+    /// <summary>Called after every step and evaluation, from the job's thread.</summary>
+    public Action<JobProgress>? Progress { get; init; }
+
+    /// <summary>Called after every completed step with its stage and step number (1-based), e.g. to interrupt a test run.</summary>
+    public Action<JobStage, long>? StepDone { get; init; }
+
+    /// <summary>The run directory.</summary>
+    public RunDirectory Run => _run;
+
+    /// <summary>Runs (or resumes) the job until it completes or <paramref name="cancellationToken"/> interrupts it at a step boundary.</summary>
+    public async Task<JobResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        _clock.Restart();
+        using var eventLog = new LoggerConfiguration().MinimumLevel.Debug()
+            .WriteTo.Logger(_outerLogger)
+            .WriteTo.File(new JsonLinesFormatter(), _run.Events)
+            .CreateLogger();
+        var log = eventLog.ForContext("Run", Path.GetFileName(_run.Root));
+
+        var resumed = _checkpoints.LoadLatest(out var rejected);
+        foreach (var r in rejected)
+            log.Warning("Checkpoint passed over on resume: {Reason}", r);
+        var state = resumed is null ? Initial() : ReadState(resumed);
+        log.Information(resumed is null
+                ? "Job starting in {RunDirectory} on {Dataset} with {Model}"
+                : "Job resuming in {RunDirectory} on {Dataset} with {Model} from checkpoint {Sequence} (stage {Stage}, step {Step})",
+            _run.Root, _data.Name, _factory.Description, resumed?.Sequence, resumed?.Stage, resumed?.Step);
+
+        byte[] tokenizer;
+        if (state.Stage == JobStage.Tokenizer && !state.StageCompleted)
+        {
+            var clock = Stopwatch.StartNew();
+            tokenizer = _factory.BuildTokenizer(_data, _options.Stages.TokenizerVocabulary);
+            log.Information("Stage {Stage:l} done: {Bytes} bytes in {Seconds:F2} s", "tokenizer", tokenizer.Length, clock.Elapsed.TotalSeconds);
+            state = state with { StageCompleted = true };
+            _checkpoints.Save(JobStages.Name(JobStage.Tokenizer), 0, true,
+                new Dictionary<string, ReadOnlyMemory<byte>> { ["tokenizer.bin"] = tokenizer, ["state.json"] = StateBytes(state), ["config.json"] = ConfigBytes() },
+                Metadata(state));
+        }
+        else
+        {
+            tokenizer = _checkpoints.Read(resumed!, "tokenizer.bin");
+        }
+
+        var store = new WeightStore();
+        var job = new JobContext(_options, _data, store, _factory, tokenizer, "local");
+        await using var system = new ActorSystem(job.Node,
+            new ActorSystemOptions { Seed = _options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log);
+        var refs = Spawn(system, job);
+
+        if (resumed is not null && state.Stage != JobStage.Tokenizer)
+        {
+            var weights = store.Put(JobContext.WeightsKind, state.PolicyVersion, _checkpoints.Read(resumed, "weights.bin"));
+            var optimizer = store.Put(JobContext.OptimizerKind, state.PolicyVersion, _checkpoints.Read(resumed, "optimizer.bin"));
+            if (resumed.Files.Any(f => f.Name == "items.bin"))
+                store.Put(JobContext.ItemsKind, state.ItemTableVersion, _checkpoints.Read(resumed, "items.bin"));
+            await refs.Learner.AskAsync<Snapshot>(new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
+            log.Information("Restored policy version {Version} and item table {ItemTable} from checkpoint", state.PolicyVersion, state.ItemTableVersion);
+        }
+        else
+        {
+            await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = 0 }, LongAsk);
+        }
+
+        var runner = new StageRunner(this, job, refs, log, cancellationToken);
+        state = await runner.RunAsync(state);
+        if (cancellationToken.IsCancellationRequested && !(state.Stage == JobStage.RecPO && state.StageCompleted))
+        {
+            log.Information("Job interrupted at stage {Stage}, step {Step}; resume with r2ec train --resume {RunDirectory}",
+                JobStages.Name(state.Stage), state.Step, _run.Root);
+            await system.ShutdownAsync(TimeSpan.FromSeconds(5));
+            return new JobResult(false, [], _run, state);
+        }
+
+        var rows = await FinalEvaluationAsync(job, refs, state, log);
+        var throughput = Throughput.Of(runner.RecPOSteps, _options.Rollout.Workers);
+        log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
+            "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
+            throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
+        _run.WriteReport(Report(rows, state, throughput));
+        log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
+        await system.ShutdownAsync(TimeSpan.FromSeconds(5));
+        return new JobResult(true, rows, _run, state);
+    }
+
+    internal JobState Initial() => new(JobStage.Tokenizer, 0, false, 0, 0, 0, _options.Run.Seed, null);
+
+    internal sealed record ActorRefs(IActorRef Coordinator, IActorRef Learner, IActorRef ItemTableBuilder, IActorRef Evaluator, IReadOnlyList<IActorRef> Workers);
+
+    private ActorRefs Spawn(ActorSystem system, JobContext job)
+    {
+        // Actors whose state is the job's state stop on failure (the job resumes from a checkpoint); stateless ones restart.
+        var stop = new SupervisionOptions { Decider = static _ => SupervisionDirective.Stop };
+        var backoff = TimeSpan.FromSeconds(_options.Faults.RestartBackoffSeconds);
+        var restart = new SupervisionOptions { MinBackoff = backoff, MaxBackoff = backoff * 10 };
+        var learner = system.Spawn("learner", new Props(() => new Learner(job)) { Supervision = stop });
+        var coordinator = system.Spawn("coordinator", new Props(() => new Coordinator(job)) { Supervision = stop });
+        system.Spawn("reward", new Props(() => new RewardActor(job)) { Supervision = restart });
+        var builder = system.Spawn("item-table-builder", new Props(() => new ItemTableBuilder(job)) { Supervision = restart });
+        var evaluator = system.Spawn("evaluator", new Props(() => new Evaluator(job)) { Supervision = restart });
+        var workers = new List<IActorRef>();
+        for (var i = 0; i < _options.Rollout.Workers; i++)
+        {
+            var worker = system.Spawn($"rollout-{i}", new Props(() => new RolloutWorker(job)) { Supervision = restart });
+            system.JoinPool(JobContext.RolloutPool, worker);
+            workers.Add(worker);
+        }
+        return new ActorRefs(coordinator, learner, builder, evaluator, workers);
+    }
+
+    internal void Checkpoint(JobState state, BlobStoreView blobs)
+    {
+        var files = new Dictionary<string, ReadOnlyMemory<byte>>
+        {
+            ["tokenizer.bin"] = blobs.Tokenizer,
+            ["weights.bin"] = blobs.Weights,
+            ["optimizer.bin"] = blobs.Optimizer,
+            ["state.json"] = StateBytes(state),
+            ["config.json"] = ConfigBytes(),
+        };
+        if (blobs.Items is { } items)
+            files["items.bin"] = items;
+        _checkpoints.Save(JobStages.Name(state.Stage), state.Step, state.StageCompleted, files, Metadata(state));
+    }
+
+    internal sealed record BlobStoreView(byte[] Tokenizer, ReadOnlyMemory<byte> Weights, ReadOnlyMemory<byte> Optimizer, ReadOnlyMemory<byte>? Items);
+
+    internal void Report(JobProgress progress) => Progress?.Invoke(progress);
+
+    internal void Completed(JobStage stage, long step) => StepDone?.Invoke(stage, step);
+
+    internal void AppendMetrics(string stage, long step, IDictionary<string, object?> values)
+    {
+        var line = new SortedDictionary<string, object?>(values, StringComparer.Ordinal) { ["stage"] = stage, ["step"] = step };
+        _run.AppendMetrics(JsonSerializer.Serialize(line));
+    }
+
+    internal void AppendMetrics(string stage, long step, IMessage message)
+    {
+        var json = JsonFormatter.Default.Format(message);
+        _run.AppendMetrics($"{{\"stage\":\"{stage}\",\"step\":{step},\"metrics\":{json}}}");
+    }
+
+    internal TimeSpan Elapsed => _clock.Elapsed;
+
+    private async Task<IReadOnlyList<MetricsRow>> FinalEvaluationAsync(JobContext job, ActorRefs refs, JobState state, ILogger log)
+    {
+        var test = _data.Dataset.Test;
+        var users = _options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, _options.Data.EvalUsers);
+        var popularity = PopularityBaseline.Ranks(_data, test.Take(users).ToList());
+        var rows = new List<MetricsRow> { MetricsRow.FromRanks(PopularityBaseline.Method, popularity) };
+        if (state.WithoutReasoningRanks is { } warm)
+            rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
+        var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
+        rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
+        foreach (var row in rows)
+            log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
+        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows });
+        return rows;
+    }
+
+    internal async Task<int[]> EvaluateAsync(JobContext job, ActorRefs refs, JobState state, string split, bool reasoning, uint maxUsers)
+    {
+        var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
+            ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = state.PolicyVersion }, LongAsk)).Weights;
+        var table = job.Store.Find(JobContext.ItemsKind, state.PolicyVersion)
+            ?? (await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
+        var result = await refs.Evaluator.AskAsync<EvaluationResult>(new EvaluateRequest
+        {
+            Split = split, Reasoning = reasoning, Weights = weights, ItemTable = table, MaxUsers = maxUsers,
+            WeightsVersion = state.PolicyVersion, ItemTableVersion = state.PolicyVersion,
+            MaxNewTokens = (uint)_options.Rollout.MaxNewTokens,
+        }, LongAsk);
+        return result.Ranks.Select(r => (int)r).ToArray();
+    }
+
+    private string Report(IReadOnlyList<MetricsRow> rows, JobState state, Throughput throughput)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# R2ec run `{Path.GetFileName(_run.Root)}`");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- dataset: {_data.Name} ({_data.ItemCount} items, {_data.Dataset.Train.Count} train / {_data.Dataset.Valid.Count} valid / {_data.Dataset.Test.Count} test samples)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- model: {_factory.Description}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- stages: LM warm-up {_options.Stages.LmWarmupSteps} steps, recommendation warm-up {_options.Stages.RecWarmupSteps} steps, RecPO {_options.Stages.RecPOSteps} steps; final policy version {state.PolicyVersion}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- rollout: {_options.Rollout.Workers} workers, G = {_options.Rollout.GroupSize}, {_options.Learner.UsersPerStep} users per step, seed {_options.Run.Seed}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- wall time of this invocation: {_clock.Elapsed.TotalSeconds:F1} s");
+        sb.AppendLine();
+        sb.AppendLine("Test split, full ranking over all items, history masked; every row over the same test users:");
+        sb.AppendLine();
+        sb.Append(MetricsRow.Markdown(rows));
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation ({_options.Rollout.Workers} rollout workers, {Environment.ProcessorCount} cores):");
+        sb.AppendLine();
+        sb.Append(throughput.Markdown());
+        sb.AppendLine();
+        sb.AppendLine("Configuration: `config.json`. Events: `events.jsonl`. Per-step metrics: `metrics.jsonl`.");
+        return sb.ToString();
+    }
+
+    private static Dictionary<string, string> Metadata(JobState state) => new()
+    {
+        ["policyVersion"] = state.PolicyVersion.ToString(CultureInfo.InvariantCulture),
+        ["itemTableVersion"] = state.ItemTableVersion.ToString(CultureInfo.InvariantCulture),
+        ["dataCursor"] = state.DataCursor.ToString(CultureInfo.InvariantCulture),
+        ["seed"] = state.Seed.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static byte[] StateBytes(JobState state) => JsonSerializer.SerializeToUtf8Bytes(state, StateJson);
+
+    private byte[] ConfigBytes() => Encoding.UTF8.GetBytes(JobConfiguration.ToJson(_options));
+
+    private JobState ReadState(CheckpointManifest manifest)
+    {
+        var bytes = _checkpoints.Read(manifest, "state.json");
+        return JsonSerializer.Deserialize<JobState>(bytes, StateJson)
+            ?? throw new CheckpointException($"checkpoint {manifest.Sequence} has an empty state.json");
+    }
+}
+
+/// <summary>What a job run produced.</summary>
+/// <param name="Completed">False when it was interrupted (resume it with the same run directory).</param>
+/// <param name="Rows">The test table: popularity, without reasoning, R2ec (RecPO); empty when interrupted.</param>
+/// <param name="Run">The run directory.</param>
+/// <param name="State">Where the job stands.</param>
+public sealed record JobResult(bool Completed, IReadOnlyList<MetricsRow> Rows, RunDirectory Run, JobState State);

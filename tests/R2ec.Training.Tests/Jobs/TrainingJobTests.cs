@@ -1,0 +1,116 @@
+using R2ec.Training.Evaluation;
+using R2ec.Training.Jobs;
+using R2ec.Training.Tests.Support;
+
+namespace R2ec.Training.Tests.Jobs;
+
+public sealed class TrainingJobTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("r2ec-job-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static string Table(JobResult r) => MetricsRow.Markdown(r.Rows);
+
+    // The per-step rewards and losses, which must match bit for bit as well as the final table.
+    private static string[] RecPOLines(JobResult r) =>
+        File.ReadAllLines(r.Run.Metrics).Where(l => l.StartsWith("{\"stage\":\"recpo\"")).Select(StripTimings).ToArray();
+
+    private static string StripTimings(string line)
+    {
+        var keep = new[] { "rewardMean", "rewardStd", "advantageMean", "advantageStd", "tokenLoss", "itemLoss", "approxKl", "gradNorm", "trajectories", "generatedTokens" };
+        using var doc = System.Text.Json.JsonDocument.Parse(line);
+        var m = doc.RootElement.GetProperty("metrics");
+        return string.Join(",", keep.Select(k => m.TryGetProperty(k, out var v) ? $"{k}={v.GetRawText()}" : $"{k}=-"));
+    }
+
+    [Test]
+    public async Task Completes_WithTheThreeRowsOverTheSameTestUsers()
+    {
+        var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "run")).RunAsync();
+
+        Assert.That(result.Completed, Is.True);
+        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.WithRecPO }));
+        Assert.That(result.Rows.Select(r => r.Users).Distinct().Count(), Is.EqualTo(1));
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |"));
+        Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
+        Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
+        Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));
+    }
+
+    [Test]
+    public async Task SameSeed_GivesBitwiseIdenticalMetrics_WithOneAndFourRolloutWorkers()
+    {
+        var one = await TinyJob.Create(TinyJob.Options("Rollout:Workers=1"), Path.Combine(_dir, "one")).RunAsync();
+        var four = await TinyJob.Create(TinyJob.Options("Rollout:Workers=4"), Path.Combine(_dir, "four")).RunAsync();
+
+        Assert.That(Table(four), Is.EqualTo(Table(one)));
+        Assert.That(RecPOLines(four), Is.EqualTo(RecPOLines(one)));
+        Assert.That(four.Rows.Select(r => r.Ndcg), Is.EqualTo(one.Rows.Select(r => r.Ndcg)));
+    }
+
+    [TestCase(JobStage.LmWarmup, 2)]
+    [TestCase(JobStage.RecPO, 3)]
+    public async Task Interrupted_AfterStepK_AndResumed_GivesTheFinalMetricsOfAnUninterruptedRun(JobStage stage, long k)
+    {
+        var options = TinyJob.Options();
+        var uninterrupted = await TinyJob.Create(options, Path.Combine(_dir, "whole")).RunAsync();
+
+        using var stop = new CancellationTokenSource();
+        var interruptedDir = Path.Combine(_dir, "interrupted");
+        var first = await TinyJob.Create(options, interruptedDir, (s, step) =>
+        {
+            if (s == stage && step == k) stop.Cancel();
+        }).RunAsync(stop.Token);
+        Assert.That(first.Completed, Is.False);
+        Assert.That(first.State.Stage, Is.EqualTo(stage));
+        Assert.That(first.State.Step, Is.EqualTo(k));
+
+        var resumed = await TinyJob.Create(options, interruptedDir).RunAsync();
+
+        Assert.That(resumed.Completed, Is.True);
+        Assert.That(Table(resumed), Is.EqualTo(Table(uninterrupted)));
+        Assert.That(RecPOLines(resumed), Is.EqualTo(RecPOLines(uninterrupted)));
+        Assert.That(File.ReadAllLines(resumed.Run.Events), Has.Some.Contains("Job resuming"));
+    }
+
+    [Test]
+    public async Task ItemTableRefreshedEveryThreeVersions_WithValidationEveryStep_ResumesToTheSameMetrics()
+    {
+        var options = TinyJob.Options("Rollout:ItemTableRefresh=3", "Schedule:EvalInterval=1");
+        var whole = await TinyJob.Create(options, Path.Combine(_dir, "whole")).RunAsync();
+        using var stop = new CancellationTokenSource();
+        var cut = Path.Combine(_dir, "cut");
+        await TinyJob.Create(options, cut, (s, step) =>
+        {
+            if (s == JobStage.RecPO && step == 2) stop.Cancel();
+        }).RunAsync(stop.Token);
+
+        var resumed = await TinyJob.Create(options, cut).RunAsync();
+
+        Assert.That(whole.Completed && resumed.Completed, Is.True);
+        Assert.That(RecPOLines(resumed), Is.EqualTo(RecPOLines(whole)));
+        Assert.That(Table(resumed), Is.EqualTo(Table(whole)));
+    }
+
+    [Test]
+    public async Task RolloutWorkerThatThrows_IsRestarted_AndTheStepCompletesWithTheSameResult()
+    {
+        var clean = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "clean")).RunAsync();
+
+        var faulty = await TinyJob.Create(TinyJob.Options("Faults:RolloutFailStep=1", "Learner:StepDeadlineSeconds=0.3"),
+            Path.Combine(_dir, "faulty")).RunAsync();
+
+        Assert.That(faulty.Completed, Is.True);
+        var events = File.ReadAllLines(faulty.Run.Events);
+        Assert.That(events, Has.Some.Contains("restarted (attempt 1)").And.Contains("/user/rollout-"));
+        Assert.That(events, Has.Some.Contains("InjectedFaultException"));
+        Assert.That(events, Has.Some.Contains("re-requesting"));
+        Assert.That(Table(faulty), Is.EqualTo(Table(clean)));
+        Assert.That(RecPOLines(faulty), Is.EqualTo(RecPOLines(clean)));
+    }
+}

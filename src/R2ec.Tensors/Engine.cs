@@ -9,7 +9,8 @@ namespace R2ec.Tensors;
 /// </remarks>
 public static class Engine
 {
-    private static int _threads = Environment.ProcessorCount;
+    private static readonly object Gate = new();
+    private static int _threads = Environment.ProcessorCount;    private static WorkerPool? _pool;
 
     /// <summary>Kernel threads; 0 or less means one per core. Results do not depend on it.</summary>
     public static int Threads
@@ -17,6 +18,22 @@ public static class Engine
         get => _threads;
         set => _threads = value <= 0 ? Environment.ProcessorCount : value;
     }
+
+    // Pools are kept per thread count and never torn down: their threads sleep when idle.
+    private static WorkerPool Pool()
+    {
+        var pool = _pool;
+        if (pool is not null && pool.Threads == _threads)
+            return pool;
+        lock (Gate)
+        {
+            if (_pool is null || _pool.Threads != _threads)
+                _pool = Pools.TryGetValue(_threads, out var p) ? p : Pools[_threads] = new WorkerPool(_threads);
+            return _pool;
+        }
+    }
+
+    private static readonly Dictionary<int, WorkerPool> Pools = new();
 
     /// <summary>
     /// Runs <paramref name="body"/> over <c>[0, count)</c> split into at most <see cref="Threads"/> contiguous ranges
@@ -32,7 +49,7 @@ public static class Engine
             body(0, count);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        Pool().Run(parts, p =>
         {
             var start = (int)((long)count * p / parts);
             var end = (int)((long)count * (p + 1) / parts);
@@ -52,6 +69,13 @@ public static class Engine
                 body(t);
             return;
         }
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(_threads, tasks) }, body);
+        // Tasks are handed out dynamically; each writes only its own outputs, so the assignment never shows.
+        var next = -1;
+        Pool().Run(Math.Min(_threads, tasks), _ =>
+        {
+            int t;
+            while ((t = Interlocked.Increment(ref next)) < tasks)
+                body(t);
+        });
     }
 }

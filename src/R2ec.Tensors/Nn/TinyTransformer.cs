@@ -1,5 +1,6 @@
 using R2ec.Tensors.Autograd;
 using R2ec.Tensors.Ops;
+using R2ec.Tensors.SafeTensors;
 
 namespace R2ec.Tensors.Nn;
 
@@ -80,6 +81,26 @@ public sealed class TinyTransformer
                 list.AddRange(b.All());
             list.Add(FinalNorm);
             return list;
+        }
+    }
+
+    /// <summary>Writes every parameter under its Hugging Face name as a float32 safetensors file (atomically).</summary>
+    public void SaveWeights(string path) =>
+        SafeTensorsWriter.Write(path, Parameters.Select(p => new KeyValuePair<string, Tensor>(p.Name!, p.Value)),
+            new Dictionary<string, string> { ["format"] = "pt" });
+
+    /// <summary>
+    /// Overwrites every parameter from <paramref name="file"/> (F32, F16 or BF16); a missing tensor or a shape that
+    /// differs from <see cref="Config"/> is an error naming the tensor.
+    /// </summary>
+    public void LoadWeights(SafeTensorsFile file)
+    {
+        foreach (var p in Parameters)
+        {
+            var info = file.Info(p.Name!);
+            if (!info.Shape.AsSpan().SequenceEqual(p.Value.Shape))
+                throw new SafeTensorsException(file.FilePath, $"tensor '{p.Name}' has shape [{string.Join(", ", info.Shape)}], the model expects [{p.Value.ShapeText()}]");
+            file.ReadInto(p.Name!, p.Value.Span);
         }
     }
 

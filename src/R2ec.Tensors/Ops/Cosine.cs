@@ -63,7 +63,8 @@ public static class Cosine
             var (yp, np, dyp, dxp) = ((nint)py, (nint)pn, (nint)pdy, (nint)pdx);
             Engine.For(rows, 16, (r0, r1) =>
             {
-                var tmp = new float[cols];
+                var scratch = TensorPool.Rent(cols, out var scratchOffset);
+                var tmp = scratch.AsSpan(scratchOffset, cols);
                 for (var r = r0; r < r1; r++)
                 {
                     var yr = new ReadOnlySpan<float>((float*)yp + (long)r * cols, cols);
@@ -81,6 +82,7 @@ public static class Cosine
                         TensorPrimitives.MultiplyAdd(gr, 1f / NormEpsilon, dxr, dxr);
                     }
                 }
+                TensorPool.Return(scratch);
             });
         }
     }

@@ -31,7 +31,4 @@ public static class Reduce
         Array.Fill(w, 1f / Math.Max(1, w.Length));
         return WeightedSum(tape, x, w);
     }
-
-    /// <summary><c>a + b</c> for two scalars.</summary>
-    public static Variable AddScalars(Tape tape, Variable a, Variable b) => Residual.Add(tape, a, b);
 }

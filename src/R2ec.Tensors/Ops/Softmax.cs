@@ -82,7 +82,8 @@ public static class Softmax
             var (yp, dyp, dxp) = ((nint)py, (nint)pdy, (nint)pdx);
             Engine.For(rows, 4, (r0, r1) =>
             {
-                var tmp = new float[cols];
+                var scratch = TensorPool.Rent(cols, out var scratchOffset);
+                var tmp = scratch.AsSpan(scratchOffset, cols);
                 for (var r = r0; r < r1; r++)
                 {
                     var yr = new ReadOnlySpan<float>((float*)yp + (long)r * cols, cols);
@@ -105,6 +106,7 @@ public static class Softmax
                         TensorPrimitives.Add(dxr, tmp, dxr);
                     }
                 }
+                TensorPool.Return(scratch);
             });
         }
     }

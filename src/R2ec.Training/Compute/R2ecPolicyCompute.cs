@@ -204,7 +204,7 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         var scale = (float)miniBatch.LossScale;
         for (var i = 0; i < tokenGrad.Length; i++) tokenGrad[i] *= scale;
         for (var i = 0; i < itemGrad.Length; i++) itemGrad[i] *= scale;
-        var total = Reduce.AddScalars(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
+        var total = Residual.Add(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
         tape.Backward(total);
 
         var norm = miniBatch.StepAfter ? Step(settings.LearningRate, settings.GradClip) : 0;

@@ -56,6 +56,28 @@ public sealed class MembershipOverRabbitMqTests
     }
 
     [Test]
+    public async Task SIGTERM_makes_the_node_leave_instead_of_killing_the_process()
+    {
+        var log = new TestLog();
+        await using var nodes = new ClusterNodes(SharedBroker.Instance, "sigterm", log.Logger, Serializer());
+        var (coordinator, _) = await nodes.StartAsync("coordinator");
+        var changes = new Inbox<string>();
+        var (props, _) = MembershipMonitor.Create(Options, e => changes.Add($"{e.Kind} {e.Member.Node}"));
+        coordinator.Spawn("membership", props);
+        var (node, _) = await nodes.StartAsync("worker");
+        node.Spawn("heartbeat", HeartbeatAnnouncer.Props("rollout", 1, Options));
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberUp")), Is.EqualTo("MemberUp worker"));
+        using var leave = new GracefulLeave(node, TimeSpan.FromSeconds(1));
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Environment.ProcessId.ToString()]))
+            await kill.WaitForExitAsync();
+
+        await leave.Left.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberRemoved")), Is.EqualTo("MemberRemoved worker"));
+        Assert.That(log.Text, Does.Contain("Reason=\"SIGTERM\""), "the leave is logged with its cause");
+    }
+
+    [Test]
     public async Task A_leaving_node_stops_taking_work_finishes_what_it_holds_and_returns_the_rest()
     {
         await using var nodes = new ClusterNodes(SharedBroker.Instance, "leave", serializer: Serializer());

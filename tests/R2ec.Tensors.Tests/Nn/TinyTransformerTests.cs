@@ -118,3 +118,47 @@ public class TinyTransformerTests
         GradCheck.AssertClose(hidden.Select(x => (double)x).ToArray(), expected, 1e-5, "cached hidden state");
     }
 }
+
+public class TinyTransformerWeightsTests
+{
+    private static readonly TransformerConfig Small = new(Vocab: 13, Dim: 8, Layers: 2, Heads: 2, KvHeads: 1, Ffn: 12, MaxPositions: 16);
+
+    [Test]
+    public void SavedWeightsLoadIntoAFreshModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("r2ec-tt-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "model.safetensors");
+            var a = new TinyTransformer(Small, seed: 1);
+            a.SaveWeights(path);
+            var b = new TinyTransformer(Small, seed: 2);
+            using (var file = R2ec.Tensors.SafeTensors.SafeTensorsFile.Open(path))
+                b.LoadWeights(file);
+            Assert.That(b.Parameters.Select(p => p.Value.ToArray()), Is.EqualTo(a.Parameters.Select(p => p.Value.ToArray())));
+            Assert.That(a.Parameters.Select(p => p.Name), Does.Contain("model.layers.1.self_attn.k_proj.bias"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void ShapeMismatchNamesTheTensor()
+    {
+        var dir = Directory.CreateTempSubdirectory("r2ec-tt-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "model.safetensors");
+            new TinyTransformer(Small with { Ffn = 10 }, seed: 1).SaveWeights(path);
+            using var file = R2ec.Tensors.SafeTensors.SafeTensorsFile.Open(path);
+            var ex = Assert.Throws<R2ec.Tensors.SafeTensors.SafeTensorsException>(() => new TinyTransformer(Small, seed: 2).LoadWeights(file));
+            Assert.That(ex!.Message, Does.Contain("model.layers.0.mlp.gate_proj.weight"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

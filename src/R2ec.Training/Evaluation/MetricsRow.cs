@@ -28,7 +28,7 @@ public sealed record MetricsRow(string Method, int Users, double[] Hit, double[]
     public static string Markdown(IEnumerable<MetricsRow> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| method | users | Hit@5 | Hit@10 | Hit@20 | NDCG@5 | NDCG@10 | NDCG@20 |");
+        sb.AppendLine("| method | samples | Hit@5 | Hit@10 | Hit@20 | NDCG@5 | NDCG@10 | NDCG@20 |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
             sb.AppendLine(CultureInfo.InvariantCulture,

@@ -16,7 +16,6 @@ public static class JobMessages
         ItemTablePublished.Descriptor,
         StepCompleted.Descriptor,
         Shutdown.Descriptor,
-        Heartbeat.Descriptor,
         RunStep.Descriptor,
         StepPlan.Descriptor,
         StepDeadline.Descriptor,

@@ -40,7 +40,6 @@ public sealed class JobMessagesTests
         yield return new ItemTablePublished { Version = 2, PolicyVersion = 4, ItemCount = 12000, Dimension = 64, Blob = new BlobRef { Uri = "http://learner:8080/items/2", Sha256 = new string('b', 64), SizeBytes = 3_072_000 } };
         yield return new StepCompleted { Step = 4, PolicyVersion = 5, Metrics = new StepMetrics { RewardMean = 0.2, ClipFraction = 0.1, GroupsReceived = 32 } };
         yield return new Shutdown { Reason = "done", DrainSeconds = 30 };
-        yield return new Heartbeat { Node = "node-2", Role = "rollout", Sequence = 8, SentUnixMs = 1_700_000_000_000, InFlight = 3 };
         var blob = new BlobRef { Uri = "mem://weights/3", Sha256 = new string('c', 64), SizeBytes = 1000 };
         yield return new RunStep { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, ItemTableVersion = 3, LearningRate = 1e-4 };
         yield return new StepPlan { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, LearningRate = 1e-4 };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using R2ec.Tensors;
 using R2ec.Tensors.SafeTensors;
+using R2ec.Shared;
 
 namespace R2ec.Model.Policy;
 
@@ -112,7 +113,7 @@ public static class HfCheckpoint
             w.WriteEndObject();
             w.WriteEndObject();
         }
-        AtomicFile.Write(Path.Combine(directory, IndexFile), buffer.ToArray());
+        AtomicFile.WriteAllBytes(Path.Combine(directory, IndexFile), buffer.ToArray());
         File.Delete(Path.Combine(directory, WeightsFile));
         DeleteAll(directory, stale);
     }

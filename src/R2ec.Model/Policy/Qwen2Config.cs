@@ -1,5 +1,6 @@
 using System.Text.Json;
 using R2ec.Tensors.Nn;
+using R2ec.Shared;
 
 namespace R2ec.Model.Policy;
 
@@ -172,7 +173,7 @@ public sealed record Qwen2Config
     }
 
     /// <summary>Writes <c>config.json</c> to <paramref name="path"/> atomically.</summary>
-    public void Save(string path) => AtomicFile.Write(path, ToJson());
+    public void Save(string path) => AtomicFile.WriteAllBytes(path, ToJson());
 
     private static void WriteId(Utf8JsonWriter w, string name, int? id)
     {

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using R2ec.Shared;
 
 namespace R2ec.Model.Tokenization;
 
@@ -44,20 +45,7 @@ public static class TokenizerJson
     }
 
     /// <summary>Writes <paramref name="tokenizer"/> to <paramref name="path"/> atomically (a temporary file, then a rename).</summary>
-    public static void Save(BpeTokenizer tokenizer, string path)
-    {
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllBytes(temp, Serialize(tokenizer));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    public static void Save(BpeTokenizer tokenizer, string path) => AtomicFile.WriteAllBytes(path, Serialize(tokenizer));
 
     /// <summary>The tokenizer.json bytes (UTF-8, indented) of <paramref name="tokenizer"/>.</summary>
     public static byte[] Serialize(BpeTokenizer tokenizer)

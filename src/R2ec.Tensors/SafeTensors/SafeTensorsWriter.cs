@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using R2ec.Shared;
 
 namespace R2ec.Tensors.SafeTensors;
 
@@ -18,28 +19,15 @@ public static class SafeTensorsWriter
                 throw new ArgumentException($"tensor name '{name}' is reserved or repeated", nameof(tensors));
         }
         var header = BuildHeader(list, metadata);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> len = stackalloc byte[8];
-                BitConverter.TryWriteBytes(len, (long)header.Length);
-                stream.Write(len);
-                stream.Write(header);
-                foreach (var (_, t) in list)
-                    stream.Write(MemoryMarshal.AsBytes<float>(t.Span));
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+            Span<byte> len = stackalloc byte[8];
+            BitConverter.TryWriteBytes(len, (long)header.Length);
+            stream.Write(len);
+            stream.Write(header);
+            foreach (var (_, t) in list)
+                stream.Write(MemoryMarshal.AsBytes<float>(t.Span));
+        });
     }
 
     // JSON header padded with spaces so the data section starts on an 8-byte boundary.

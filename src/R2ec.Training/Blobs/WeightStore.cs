@@ -1,5 +1,4 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
+using R2ec.Training.DataPlane;
 using R2ec.Training.Messages;
 
 namespace R2ec.Training.Blobs;
@@ -15,45 +14,44 @@ public sealed class WeightStore
     /// <summary>URI scheme of blobs held in this process.</summary>
     public const string Scheme = "mem://";
 
-    private readonly ConcurrentDictionary<string, (string Kind, ulong Version, byte[] Content, BlobRef Ref)> _blobs = new(StringComparer.Ordinal);
+    // Versions live until Forget: the learner, not a count, decides which versions readers may still ask for.
+    private readonly VersionedBlobs _blobs = new(keepVersions: int.MaxValue);
 
     /// <summary>The URI of <paramref name="kind"/> version <paramref name="version"/>.</summary>
     public static string UriOf(string kind, ulong version) => $"{Scheme}{kind}/{version}";
 
     /// <summary>Stores a copy of <paramref name="content"/> as <paramref name="kind"/> version <paramref name="version"/>.</summary>
     /// <exception cref="InvalidOperationException">That version exists with different content (versions are immutable).</exception>
-    public BlobRef Put(string kind, ulong version, ReadOnlySpan<byte> content)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(kind);
-        var copy = content.ToArray();
-        var uri = UriOf(kind, version);
-        var blob = new BlobRef { Uri = uri, Sha256 = Convert.ToHexStringLower(SHA256.HashData(copy)), SizeBytes = (ulong)copy.LongLength };
-        var stored = _blobs.GetOrAdd(uri, (kind, version, copy, blob));
-        if (stored.Ref.Sha256 != blob.Sha256)
-            throw new InvalidOperationException($"blob {kind} version {version} already exists with different content (sha256 {stored.Ref.Sha256}, new {blob.Sha256})");
-        return stored.Ref;
-    }
+    public BlobRef Put(string kind, ulong version, ReadOnlySpan<byte> content) => _blobs.Put(kind, version, content, UriOf(kind, version));
 
     /// <summary>The reference of a stored blob, or null.</summary>
-    public BlobRef? Find(string kind, ulong version) => _blobs.TryGetValue(UriOf(kind, version), out var b) ? b.Ref : null;
+    public BlobRef? Find(string kind, ulong version) => _blobs.TryGet(kind, version, out _, out var blob) ? blob : null;
 
     /// <summary>Fetches a blob by reference and verifies its size and digest against it.</summary>
     /// <exception cref="InvalidDataException">The blob is unknown or does not match the reference.</exception>
     public ReadOnlyMemory<byte> Fetch(BlobRef blob)
     {
-        if (!_blobs.TryGetValue(blob.Uri, out var stored))
+        if (!TryParse(blob.Uri, out var kind, out var version) || !_blobs.TryGet(kind, version, out var content, out _))
             throw new InvalidDataException($"blob {blob.Uri} is not in the store");
-        var digest = Convert.ToHexStringLower(SHA256.HashData(stored.Content));
-        if ((ulong)stored.Content.LongLength != blob.SizeBytes || digest != blob.Sha256)
+        var digest = BlobDigest.Sha256Hex(content);
+        if ((ulong)content.LongLength != blob.SizeBytes || digest != blob.Sha256)
             throw new InvalidDataException($"blob {blob.Uri} does not match its reference (sha256 {digest}, expected {blob.Sha256})");
-        return stored.Content;
+        return content;
     }
 
     /// <summary>Drops versions of <paramref name="kind"/> older than <paramref name="keepFrom"/>, so a long run does not hold every version.</summary>
-    public void Forget(string kind, ulong keepFrom)
+    public void Forget(string kind, ulong keepFrom) => _blobs.Forget(kind, keepFrom);
+
+    private static bool TryParse(string uri, out string kind, out ulong version)
     {
-        foreach (var (uri, blob) in _blobs)
-            if (blob.Kind == kind && blob.Version < keepFrom)
-                _blobs.TryRemove(uri, out _);
+        kind = "";
+        version = 0;
+        if (!uri.StartsWith(Scheme, StringComparison.Ordinal))
+            return false;
+        var slash = uri.LastIndexOf('/');
+        if (slash <= Scheme.Length)
+            return false;
+        kind = uri[Scheme.Length..slash];
+        return ulong.TryParse(uri.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out version);
     }
 }

@@ -40,6 +40,9 @@ public sealed class JobOptions
     /// <summary>Fault injection and supervision timing, for tests and drills.</summary>
     public FaultOptions Faults { get; init; } = new();
 
+    /// <summary>Multi-process settings of <c>r2ec node</c>: broker, fixed-role nodes, membership, data plane.</summary>
+    public ClusterOptions Cluster { get; init; } = new();
+
     /// <summary>Checks every value against its allowed range.</summary>
     /// <exception cref="ConfigurationException">The first value out of range, by its key.</exception>
     public void Validate()
@@ -55,6 +58,7 @@ public sealed class JobOptions
         Learner.Validate();
         Schedule.Validate();
         Faults.Validate();
+        Cluster.Validate();
         JobOptions.Require(RecPO.RelabelK <= Rollout.GroupSize, "RecPO:RelabelK", $"must not exceed Rollout:GroupSize ({Rollout.GroupSize})", RecPO.RelabelK);
     }
 

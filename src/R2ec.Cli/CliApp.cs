@@ -26,6 +26,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(globals, output));
         root.Subcommands.Add(ParquetCommand.Create(globals, output));
         root.Subcommands.Add(TrainCommand.Create(globals, output));
+        root.Subcommands.Add(NodeCommand.Create(globals, output));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

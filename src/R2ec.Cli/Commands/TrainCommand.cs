@@ -54,7 +54,8 @@ public static class TrainCommand
         return command;
     }
 
-    private static TrainingData LoadData(JobOptions options, IDatasetTableStore store)
+    /// <summary>The dataset <c>Data:Dataset</c> names (a prepared folder), or the synthetic one when it is empty.</summary>
+    internal static TrainingData LoadData(JobOptions options, IDatasetTableStore store)
     {
         var d = options.Data;
         if (string.IsNullOrEmpty(d.Dataset))

@@ -83,6 +83,9 @@ internal sealed class Coordinator(JobContext job) : Actor
         var train = job.Data.Dataset.Train;
         var pool = Context.System.Resolve(JobContext.RolloutPool);
         var faultStep = job.Options.Faults.RolloutFailStep;
+        var tokenizer = Held(JobContext.TokenizerKind, 0);
+        var weights = Held(JobContext.WeightsKind, run.PolicyVersion);
+        var table = Held(JobContext.ItemsKind, run.ItemTableVersion);
         foreach (var index in samples)
         {
             var request = new RolloutRequest
@@ -94,6 +97,10 @@ internal sealed class Coordinator(JobContext job) : Actor
                 Seed = job.Options.Run.Seed,
                 Attempt = attempt,
                 Samples = { new RolloutSample { SampleIndex = index, UserIndex = (uint)train[checked((int)index)].User } },
+                Tokenizer = tokenizer,
+                Weights = weights,
+                ItemTable = table,
+                Incarnation = job.Incarnation,
             };
             if (faultStep >= 0 && (ulong)faultStep == run.Step && index == run.SampleIndices[0])
             {
@@ -109,4 +116,7 @@ internal sealed class Coordinator(JobContext job) : Actor
         _ = Task.Delay(TimeSpan.FromSeconds(job.Options.Learner.StepDeadlineSeconds), cts.Token)
             .ContinueWith(_ => self.Tell(tick), cts.Token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
+
+    private Messages.BlobRef Held(string kind, ulong version) =>
+        job.Store.Find(kind, version) ?? throw new InvalidOperationException($"{kind} version {version} is not on the learner's data plane");
 }

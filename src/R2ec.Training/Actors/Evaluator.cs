@@ -12,10 +12,10 @@ namespace R2ec.Training.Actors;
 /// </summary>
 internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
 {
-    protected override Task ReceiveAsync(IMessage message)
+    protected override async Task ReceiveAsync(IMessage message)
     {
         if (message is not EvaluateRequest request)
-            return Task.CompletedTask;
+            return;
         var clock = Stopwatch.StartNew();
         var split = request.Split switch
         {
@@ -25,8 +25,9 @@ internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
         };
         var samples = Job.Data.Split(split);
         var count = request.MaxUsers == 0 ? samples.Count : Math.Min(samples.Count, (int)request.MaxUsers);
-        var policy = Replica.At(request.WeightsVersion, request.Weights);
-        var items = Replica.Items(request.ItemTableVersion, request.ItemTable);
+        var replica = await ReplicaAsync();
+        var policy = await replica.AtAsync(request.WeightsVersion, request.Weights);
+        var items = await replica.ItemsAsync(request.ItemTableVersion, request.ItemTable);
         var scores = new float[Job.Data.ItemCount];
         var result = new EvaluationResult();
         for (var i = 0; i < count; i++)
@@ -36,6 +37,5 @@ internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
         }
         result.ComputeSeconds = clock.Elapsed.TotalSeconds;
         Context.Reply(result);
-        return Task.CompletedTask;
     }
 }

@@ -13,17 +13,16 @@ namespace R2ec.Training.Actors;
 internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
 {
     private const int Chunk = 256;
-    protected override Task ReceiveAsync(IMessage message)
+    protected override async Task ReceiveAsync(IMessage message)
     {
         if (message is BuildItemTable build)
-            Context.Reply(Build(Replica, Job, build.Version, build.Weights));
-        return Task.CompletedTask;
+            Context.Reply(await BuildAsync(await ReplicaAsync(), Job, build.Version, build.Weights));
     }
 
-    internal static ItemTablePublished Build(PolicyReplica replica, JobContext job, ulong version, BlobRef weights)
+    private static async Task<ItemTablePublished> BuildAsync(PolicyReplica replica, JobContext job, ulong version, BlobRef weights)
     {
         var clock = Stopwatch.StartNew();
-        var policy = replica.At(version, weights);
+        var policy = await replica.AtAsync(version, weights);
         var count = job.Data.ItemCount;
         var dim = policy.EmbeddingSize;
         var data = new float[count * dim];

@@ -71,9 +71,9 @@ internal sealed class Learner(JobContext job) : Actor
                 Context.Reply(Snapshot(snapshot));
                 break;
             case RestoreRequest restore:
-                _policy!.LoadWeights(job.Store.Fetch(restore.Weights).Span);
+                _policy!.LoadWeights((await job.Store.FetchAsync(restore.Weights)).Span);
                 if (restore.Optimizer is { } optimizer)
-                    _policy.LoadOptimizer(job.Store.Fetch(optimizer).Span);
+                    _policy.LoadOptimizer((await job.Store.FetchAsync(optimizer)).Span);
                 _version = restore.Version;
                 Context.Reply(new Snapshot { Version = _version, Weights = restore.Weights, Optimizer = restore.Optimizer });
                 break;
@@ -82,12 +82,22 @@ internal sealed class Learner(JobContext job) : Actor
 
     private async Task OfferAsync(RewardedGroup group)
     {
+        if (group.Group.Incarnation != job.Incarnation)
+        {
+            // Sampled for a run of the job that was killed and resumed: the resumed run requests its own groups.
+            Context.Log.Debug("Learner ignored group of step {Step}, sample {Sample}: {Outcome} (incarnation {Incarnation})",
+                group.Group.Step, group.Group.SampleIndex, "StaleIncarnation", group.Group.Incarnation);
+            return;
+        }
         var outcome = _collector!.Offer(group);
         if (outcome != GroupAcceptance.Accepted)
         {
             Context.Log.Debug("Learner ignored group of step {Step}, sample {Sample}: {Outcome}", group.Group.Step, group.Group.SampleIndex, outcome);
             return;
         }
+        // The learner's accounting: one such event per (step, sample) proves each group was used exactly once.
+        Context.Log.Debug("Learner accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
+            group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
         if (_collector.IsComplete)
             await LearnAndPublishAsync();
     }

@@ -17,32 +17,24 @@ internal sealed class PolicyReplica(IPolicyCompute compute, WeightStore store) :
 
     public ulong? WeightsVersion { get; private set; }
 
-    /// <summary>The policy at weights version <paramref name="version"/>.</summary>
-    public IPolicyCompute At(ulong version) =>
-        At(version, store.Find(JobContext.WeightsKind, version) ?? throw new InvalidOperationException($"weights version {version} is not on the data plane"));
-
     /// <summary>The policy with the weights of <paramref name="weights"/>, version <paramref name="version"/>.</summary>
-    public IPolicyCompute At(ulong version, BlobRef weights)
+    public async ValueTask<IPolicyCompute> AtAsync(ulong version, BlobRef weights)
     {
         if (_weightsDigest != weights.Sha256 || WeightsVersion != version)
         {
-            compute.LoadWeights(store.Fetch(weights).Span);
+            compute.LoadWeights((await store.FetchAsync(weights)).Span);
             _weightsDigest = weights.Sha256;
             WeightsVersion = version;
         }
         return compute;
     }
 
-    /// <summary>The item table of version <paramref name="version"/>.</summary>
-    public ItemEmbeddings Items(ulong version) =>
-        Items(version, store.Find(JobContext.ItemsKind, version) ?? throw new InvalidOperationException($"item table version {version} is not on the data plane"));
-
     /// <summary>The item table <paramref name="table"/>, version <paramref name="version"/>.</summary>
-    public ItemEmbeddings Items(ulong version, BlobRef table)
+    public async ValueTask<ItemEmbeddings> ItemsAsync(ulong version, BlobRef table)
     {
         if (_items is null || _items.Version != version || _itemsDigest != table.Sha256)
         {
-            _items = ItemEmbeddings.FromBlob(version, store.Fetch(table).Span);
+            _items = ItemEmbeddings.FromBlob(version, (await store.FetchAsync(table)).Span);
             _itemsDigest = table.Sha256;
         }
         return _items;

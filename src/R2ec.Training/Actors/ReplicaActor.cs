@@ -1,10 +1,12 @@
 using R2ec.Actors.Runtime;
+using R2ec.Training.Messages;
 
 namespace R2ec.Training.Actors;
 
 /// <summary>
-/// An actor that computes with its own policy replica, created when the instance starts (again after a restart, from
-/// the data plane) and released when it stops.
+/// An actor that computes with its own policy replica, created on its first request (again after a restart, from the
+/// data plane) and released when it stops. The tokenizer comes from the job on the learner's node and from the
+/// data plane elsewhere, since a worker in another process only learns it from the requests it gets.
 /// </summary>
 internal abstract class ReplicaActor(JobContext job) : Actor
 {
@@ -12,13 +14,19 @@ internal abstract class ReplicaActor(JobContext job) : Actor
 
     protected JobContext Job => job;
 
-    protected PolicyReplica Replica => _replica ?? throw new InvalidOperationException("the replica exists only while the actor runs");
-
-    protected override Task OnStartedAsync()
+    /// <summary>The replica, built on first use with the tokenizer <paramref name="tokenizer"/> names (the job's own when null).</summary>
+    protected async ValueTask<PolicyReplica> ReplicaAsync(BlobRef? tokenizer = null)
     {
-        _replica = job.NewReplica();
-        return Task.CompletedTask;
+        if (_replica is null)
+        {
+            var bytes = tokenizer is null ? job.Tokenizer : (await job.Store.FetchAsync(tokenizer)).ToArray();
+            _replica = job.NewReplica(bytes);
+        }
+        return _replica;
     }
+
+    /// <summary>The replica when one has been built.</summary>
+    protected PolicyReplica? BuiltReplica => _replica;
 
     protected override Task OnStoppedAsync()
     {

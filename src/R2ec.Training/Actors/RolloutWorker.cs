@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using R2ec.Actors.Runtime;
 using R2ec.Training.Compute;
+using R2ec.Training.DataPlane;
 using R2ec.Training.Messages;
 using R2ec.Training.Scoring;
 
@@ -9,24 +10,24 @@ namespace R2ec.Training.Actors;
 
 /// <summary>
 /// A rollout worker (DESIGN.md §2 step 3): a competing consumer of the rollout pool that samples a group per requested
-/// sample with its own policy replica at the requested version and sends the groups to the reward actor. Its only state
+/// sample with its own policy replica at the requested version (fetched by the reference in the request) and sends the groups to the reward actor. Its only state
 /// is the replica, rebuilt from the data plane after a restart.
 /// </summary>
 internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
 {
-    protected override async Task OnStartedAsync()
+    protected override Task OnStartedAsync()
     {
-        await base.OnStartedAsync();
         Context.Subscribe(JobContext.WeightsTopic);
+        return Task.CompletedTask;
     }
 
     protected override async Task ReceiveAsync(IMessage message)
     {
         switch (message)
         {
-            case WeightsPublished published:
+            case WeightsPublished published when BuiltReplica is { } replica:
                 // Swap ahead of the next request; requests name their version, so a late broadcast is harmless.
-                Replica.At(published.Version);
+                await replica.AtAsync(published.Version, published.Blob);
                 break;
             case RolloutRequest request:
                 await RollOutAsync(request);
@@ -39,13 +40,29 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
         var rollout = Job.Options.Rollout;
         var train = Job.Data.Dataset.Train;
         var reward = Context.System.Resolve(Job.Reward);
+        Context.Log.Debug("Rollout request: step {Step}, samples {Samples}, attempt {Attempt}, policy version {PolicyVersion}",
+            request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), request.Attempt, request.PolicyVersion);
+        PolicyReplica replica;
+        try
+        {
+            replica = await ReplicaAsync(request.Tokenizer);
+            await replica.AtAsync(request.PolicyVersion, request.Weights);
+            await replica.ItemsAsync(request.ItemTableVersion, request.ItemTable);
+        }
+        catch (IOException e) when (e is BlobFetchException or BlobIntegrityException)
+        {
+            // A request whose blobs cannot be had (its learner died and a new one serves other blobs) would fail on
+            // every worker; dropping it is safe: the coordinator re-requests whatever its current step misses.
+            Context.Log.Warning("Rollout request of step {Step} dropped: {Error}", request.Step, e.Message);
+            return;
+        }
         foreach (var requested in request.Samples)
         {
             if (request.InjectFault && request.Attempt == 0 && requested.SampleIndex == request.FaultSample)
                 throw new InjectedFaultException($"injected rollout failure at step {request.Step}, sample {requested.SampleIndex}");
             var clock = Stopwatch.StartNew();
-            var policy = Replica.At(request.PolicyVersion);
-            var items = Replica.Items(request.ItemTableVersion);
+            var policy = await replica.AtAsync(request.PolicyVersion, request.Weights);
+            var items = await replica.ItemsAsync(request.ItemTableVersion, request.ItemTable);
             var sample = train[checked((int)requested.SampleIndex)];
             var sampling = new GroupSampling((int)request.GroupSize, rollout.Temperature, rollout.TopK, rollout.TopP,
                 rollout.MaxNewTokens, request.Seed, request.Step, requested.SampleIndex);
@@ -60,6 +77,7 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
                 PromptTokenIds = { sampled.PromptTokens },
                 ItemTableVersion = request.ItemTableVersion,
                 Worker = Context.Self.Address.ToString(),
+                Incarnation = request.Incarnation,
             };
             ulong tokens = 0;
             for (var g = 0; g < sampled.Trajectories.Count; g++)

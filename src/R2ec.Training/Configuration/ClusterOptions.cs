@@ -22,9 +22,9 @@ public sealed class ClusterOptions
     [Description("broker name prefix of this job (letters, digits, '.', '_', '-')")]
     public string Job { get; init; } = "r2ec";
 
-    /// <summary>This process's node name; empty means the <c>--node</c> option, else the host name (a StatefulSet pod's name).</summary>
-    [Description("this node's name; empty = --node, else the host name")]
-    public string Node { get; init; } = "";
+    /// <summary>This process's node name; empty means the host name (a StatefulSet pod's name). The <c>--node</c> option overrides it.</summary>
+    [Description("this node's name; empty = the host name (a pod's name); --node overrides it")]
+    public string? Node { get; init; }
 
     /// <summary>The node that holds the coordinator, the learner, the item-table builder and the evaluator.</summary>
     [Description("node holding coordinator + learner (+ item-table builder, evaluator)")]
@@ -109,10 +109,10 @@ public sealed class ClusterOptions
     internal void Validate()
     {
         JobOptions.Require(IsName(Job), "Cluster:Job", "must be non-empty and use only letters, digits, '.', '_' and '-'", Job);
-        JobOptions.Require(Node.Length == 0 || IsName(Node), "Cluster:Node", "must be empty or use only letters, digits, '.', '_' and '-'", Node);
+        JobOptions.Require(string.IsNullOrEmpty(Node) || IsName(Node), "Cluster:Node", "must be empty or use only letters, digits, '.', '_' and '-'", Node);
         JobOptions.Require(IsName(LearnerNode), "Cluster:LearnerNode", "must be a node name (letters, digits, '.', '_', '-')", LearnerNode);
         JobOptions.Require(IsName(RewardNode), "Cluster:RewardNode", "must be a node name (letters, digits, '.', '_', '-')", RewardNode);
-        JobOptions.Require(BrokerHost.Length > 0, "Cluster:BrokerHost", "must not be empty", BrokerHost);
+        JobOptions.Require(!string.IsNullOrEmpty(BrokerHost), "Cluster:BrokerHost", "must not be empty", BrokerHost);
         JobOptions.Require(BrokerPort is >= 1 and <= 65535, "Cluster:BrokerPort", "must be a port from 1 to 65535", BrokerPort);
         JobOptions.Require(DeliveryLimit is >= 1 and <= 1000, "Cluster:DeliveryLimit", "must be from 1 to 1000", DeliveryLimit);
         JobOptions.Require(MinimumRolloutNodes >= 0, "Cluster:MinimumRolloutNodes", "must be 0 or positive", MinimumRolloutNodes);
@@ -131,7 +131,7 @@ public sealed class ClusterOptions
         JobOptions.Require(DrainSeconds >= 0 && double.IsFinite(DrainSeconds), "Cluster:DrainSeconds", "must be 0 or positive", DrainSeconds);
     }
 
-    private static bool IsName(string name) => name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+    private static bool IsName(string? name) => !string.IsNullOrEmpty(name) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static bool IsHttpUrl(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https";
 }

@@ -132,7 +132,12 @@ public static class JobConfiguration
                 if (provider.GetChildKeys([], sectionName + ConfigurationPath.KeyDelimiter + keyName).Any())
                     throw new ConfigurationException($"configuration key '{path}' (from {source}) takes a value, not a section");
                 provider.TryGet(sectionName + ConfigurationPath.KeyDelimiter + keyName, out var raw);
-                property.SetValue(section, Convert(raw, property.PropertyType, path, source));
+                // An empty value clears a nullable key; a key that must hold text gets the empty text, which its rule then judges.
+                var value = string.IsNullOrEmpty(raw) && property.PropertyType == typeof(string)
+                    && new NullabilityInfoContext().Create(property).WriteState == NullabilityState.NotNull
+                    ? ""
+                    : Convert(raw, property.PropertyType, path, source);
+                property.SetValue(section, value);
             }
         }
     }

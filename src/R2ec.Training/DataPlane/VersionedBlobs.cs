@@ -62,6 +62,24 @@ internal sealed class VersionedBlobs
         return false;
     }
 
+    /// <summary>The content of a held blob with digest <paramref name="sha256"/>, or false.</summary>
+    public bool TryGetByDigest(string sha256, out byte[] content)
+    {
+        lock (_gate)
+        {
+            // A node holds a handful of versions, so a scan is cheaper than a second index to keep in step.
+            foreach (var versions in _kinds.Values)
+                foreach (var (stored, blob) in versions.Values)
+                    if (string.Equals(blob.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
+                    {
+                        content = stored;
+                        return true;
+                    }
+        }
+        content = Array.Empty<byte>();
+        return false;
+    }
+
     /// <summary>Drops versions of <paramref name="kind"/> older than <paramref name="keepFrom"/>.</summary>
     public void Forget(string kind, ulong keepFrom)
     {

@@ -46,9 +46,18 @@ public sealed class TrainingJob
     private readonly CheckpointStore _checkpoints;
     private readonly Stopwatch _clock = new();
 
-    /// <summary>Prepares a job in <paramref name="run"/>; it resumes when the run directory holds a checkpoint.</summary>
+    private readonly JobPlacement _placement;
+
+    /// <summary>Prepares a job in <paramref name="run"/> with every actor in this process; it resumes when the run directory holds a checkpoint.</summary>
     public TrainingJob(JobOptions options, TrainingData data, IPolicyFactory factory, RunDirectory run, ILogger logger)
+        : this(options, data, factory, run, logger, JobPlacement.SingleProcess())
     {
+    }
+
+    /// <summary>Prepares a job whose actors are placed by <paramref name="placement"/> (a cluster's learner node).</summary>
+    internal TrainingJob(JobOptions options, TrainingData data, IPolicyFactory factory, RunDirectory run, ILogger logger, JobPlacement placement)
+    {
+        _placement = placement;
         _options = options;
         _data = data;
         _factory = factory;
@@ -103,11 +112,15 @@ public sealed class TrainingJob
             tokenizer = _checkpoints.Read(resumed!, "tokenizer.bin");
         }
 
-        var store = new WeightStore();
-        var job = new JobContext(_options, _data, store, _factory, tokenizer, "local");
-        await using var system = new ActorSystem(job.Node,
-            new ActorSystemOptions { Seed = _options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log);
+        var store = _placement.Store;
+        // A new incarnation per invocation: groups still in flight for a killed predecessor are recognised and dropped.
+        var job = new JobContext(_options, _data, store, _factory, tokenizer, _placement.LearnerNode, _placement.RewardNode, Guid.NewGuid().ToString("N"));
+        store.Put(JobContext.TokenizerKind, 0, tokenizer);
+        await using var system = new ActorSystem(job.LearnerNode,
+            new ActorSystemOptions { Seed = _options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log, _placement.Fabric);
         var refs = Spawn(system, job);
+        if (_placement.Started is { } started)
+            await started(system, log, cancellationToken);
 
         if (resumed is not null && state.Stage != JobStage.Tokenizer)
         {
@@ -140,6 +153,8 @@ public sealed class TrainingJob
             throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
         _run.WriteReport(Report(rows, state, throughput));
         log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
+        if (_placement.Completed is { } completed)
+            await completed(system);
         await system.ShutdownAsync(TimeSpan.FromSeconds(5));
         return new JobResult(true, rows, _run, state);
     }
@@ -152,21 +167,38 @@ public sealed class TrainingJob
     {
         // Actors whose state is the job's state stop on failure (the job resumes from a checkpoint); stateless ones restart.
         var stop = new SupervisionOptions { Decider = static _ => SupervisionDirective.Stop };
-        var backoff = TimeSpan.FromSeconds(_options.Faults.RestartBackoffSeconds);
-        var restart = new SupervisionOptions { MinBackoff = backoff, MaxBackoff = backoff * 10 };
+        var restart = Restart(_options);
         var learner = system.Spawn("learner", new Props(() => new Learner(job)) { Supervision = stop });
         var coordinator = system.Spawn("coordinator", new Props(() => new Coordinator(job)) { Supervision = stop });
-        system.Spawn("reward", new Props(() => new RewardActor(job)) { Supervision = restart });
+        if (_placement.HostsReward)
+            SpawnReward(system, job);
         var builder = system.Spawn("item-table-builder", new Props(() => new ItemTableBuilder(job)) { Supervision = restart });
         var evaluator = system.Spawn("evaluator", new Props(() => new Evaluator(job)) { Supervision = restart });
+        var workers = _placement.HostsRollout ? SpawnWorkers(system, job) : [];
+        return new ActorRefs(coordinator, learner, builder, evaluator, workers);
+    }
+
+    private static SupervisionOptions Restart(JobOptions options)
+    {
+        var backoff = TimeSpan.FromSeconds(options.Faults.RestartBackoffSeconds);
+        return new SupervisionOptions { MinBackoff = backoff, MaxBackoff = backoff * 10 };
+    }
+
+    /// <summary>Starts the reward actor at <c>/user/reward</c> (stateless, so it restarts on failure).</summary>
+    internal static IActorRef SpawnReward(ActorSystem system, JobContext job) =>
+        system.Spawn("reward", new Props(() => new RewardActor(job)) { Supervision = Restart(job.Options) });
+
+    /// <summary>Starts <c>Rollout:Workers</c> rollout workers as members of the rollout pool.</summary>
+    internal static IReadOnlyList<IActorRef> SpawnWorkers(ActorSystem system, JobContext job)
+    {
         var workers = new List<IActorRef>();
-        for (var i = 0; i < _options.Rollout.Workers; i++)
+        for (var i = 0; i < job.Options.Rollout.Workers; i++)
         {
-            var worker = system.Spawn($"rollout-{i}", new Props(() => new RolloutWorker(job)) { Supervision = restart });
+            var worker = system.Spawn($"rollout-{i}", new Props(() => new RolloutWorker(job)) { Supervision = Restart(job.Options) });
             system.JoinPool(JobContext.RolloutPool, worker);
             workers.Add(worker);
         }
-        return new ActorRefs(coordinator, learner, builder, evaluator, workers);
+        return workers;
     }
 
     internal void Checkpoint(JobState state, BlobStoreView blobs)

@@ -34,7 +34,8 @@ public static class JobMessages
     /// <summary>
     /// A serializer that lets the job's messages cross machines. The default limit leaves room for a group of 8
     /// trajectories of 640 tokens (three 4-byte values per token) with their embeddings; anything larger belongs on
-    /// the data plane.
+    /// the data plane. Membership heartbeats are included, since a cluster node's fabric carries them too.
     /// </summary>
-    public static MessageSerializer CreateSerializer(int maxMessageBytes = 256 * 1024) => new(Descriptors, maxMessageBytes);
+    public static MessageSerializer CreateSerializer(int maxMessageBytes = 256 * 1024) =>
+        new([.. Descriptors, .. R2ec.Actors.Membership.MembershipMessages.Descriptors], maxMessageBytes);
 }

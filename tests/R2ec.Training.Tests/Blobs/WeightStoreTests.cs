@@ -40,7 +40,12 @@ public sealed class WeightStoreTests
         forged.Sha256 = new string('0', 64);
 
         var e = Assert.Throws<InvalidDataException>(() => store.Fetch(forged));
-        Assert.That(e!.Message, Does.Contain("mem://items/3").And.Contain("does not match"));
+        Assert.That(e!.Message, Does.Contain("mem://items/3").And.Contain("not in the store"));
+
+        var wrongSize = blob.Clone();
+        wrongSize.SizeBytes = 3;
+        var sized = Assert.Throws<R2ec.Training.DataPlane.BlobIntegrityException>(() => store.Fetch(wrongSize));
+        Assert.That(sized!.Message, Does.Contain("mem://items/3").And.Contain("size 2 bytes"));
     }
 
     [Test]

@@ -59,6 +59,21 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     /// <summary>The queue where messages end that were returned too often or could not be read.</summary>
     public string DeadLetterQueue => _names.DeadLetterQueue;
 
+    /// <summary>
+    /// Drops every message waiting in a pool (not those a member holds unacknowledged) and returns how many. A job
+    /// driver that resumes after a crash calls it before it sends anything: requests its predecessor left behind
+    /// name blobs that no longer exist.
+    /// </summary>
+    public async Task<uint> PurgePoolAsync(ActorAddress pool, CancellationToken cancellationToken = default)
+    {
+        if (!pool.IsPool)
+            throw new ArgumentException($"{pool} is not a pool", nameof(pool));
+        await DeclarePoolAsync(pool);
+        uint purged = 0;
+        await WithTopologyChannelAsync(async ch => purged = await ch.QueuePurgeAsync(_names.PoolQueue(pool), cancellationToken));
+        return purged;
+    }
+
     /// <summary>Connects to the broker and declares the job's exchanges and dead-letter queue.</summary>
     /// <param name="options">Where to connect.</param>
     /// <param name="serializer">Encodes every message; only its registered types can cross.</param>

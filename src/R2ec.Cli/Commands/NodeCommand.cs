@@ -1,0 +1,77 @@
+using System.CommandLine;
+using R2ec.Data.Datasets;
+using R2ec.Training.Cluster;
+using R2ec.Training.Compute;
+using R2ec.Training.Configuration;
+using R2ec.Training.Evaluation;
+using R2ec.Training.Jobs;
+using Serilog;
+
+namespace R2ec.Cli.Commands;
+
+/// <summary>
+/// <c>r2ec node</c>: one process of a multi-process job over RabbitMQ (docs/cluster.md). Every node of a job is started
+/// with the same configuration (<c>cluster-config/cluster.json</c>) and its own roles; the learner's node runs the
+/// job and prints the test table at the end, the other nodes exit when it tells them the job is over.
+/// SIGTERM makes the learner's node checkpoint at the next step boundary and other nodes drain and leave.
+/// </summary>
+public static class NodeCommand
+{
+    /// <summary>Builds the command; <paramref name="store"/> is the table format of dataset folders (Parquet by default).</summary>
+    public static Command Create(GlobalOptions globals, TextWriter output, IDatasetTableStore? store = null)
+    {
+        store ??= new ParquetDatasetStore();
+        var role = new Option<string[]>("--role")
+        {
+            Description = "roles of this process, comma-separated or repeated: coordinator, learner, rollout, reward (coordinator and learner go together)",
+            AllowMultipleArgumentsPerToken = false,
+            Required = true,
+        };
+        var node = new Option<string?>("--node") { Description = "this node's name (default: Cluster:Node, else the host name)" };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "learner's node: continue the run directory (Run:OutputDirectory/Run:Name) from its newest checkpoint; start it when it has none",
+        };
+        var command = new Command("node", "run one node of a multi-process job over RabbitMQ (see docs/cluster.md)");
+        command.Options.Add(role);
+        command.Options.Add(node);
+        command.Options.Add(resume);
+        command.SetAction(async (parse, cancel) =>
+        {
+            var options = globals.Start(parse);
+            var roles = NodeRoleNames.Parse(parse.GetValue(role) ?? []);
+            var name = parse.GetValue(node) is { Length: > 0 } given ? given
+                : options.Cluster.Node is { Length: > 0 } configured ? configured
+                : System.Net.Dns.GetHostName();
+            var run = roles.HasFlag(NodeRoles.Learner) ? OpenRun(options, parse.GetValue(resume)) : null;
+            var data = TrainCommand.LoadData(options, store);
+            var result = await ClusterNode.RunAsync(options, data, new R2ecPolicyFactory(options), roles, name, run, Log.Logger, cancel);
+            Log.Information("Node {Node} stopped: {Reason}", name, result.Reason);
+            if (result.Job is { Completed: true } job)
+            {
+                output.WriteLine($"run directory: {job.Run.Root}");
+                output.WriteLine($"test split of {data.Name}, full ranking over {data.ItemCount} items, history masked:");
+                output.Write(MetricsRow.Markdown(job.Rows));
+            }
+            else if (run is not null)
+            {
+                output.WriteLine($"{result.Reason}; continue with: r2ec node --role {NodeRoleNames.Format(roles)} --resume (run directory {run.Root})");
+            }
+            return result.Completed ? 0 : CliApp.ExitFailure;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The run directory of the learner's node. It is named by configuration, not made unique as <c>r2ec train</c>
+    /// does, so that a restarted learner (a rescheduled pod) finds it again; without <c>--resume</c> an existing run
+    /// is never written into.
+    /// </summary>
+    private static RunDirectory OpenRun(JobOptions options, bool resume)
+    {
+        var path = Path.Combine(options.Run.OutputDirectory, options.Run.Name);
+        if (!resume && Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            throw new ConfigurationException($"run directory '{Path.GetFullPath(path)}' already holds a run; pass --resume to continue it, or choose another Run:Name");
+        return new RunDirectory(path);
+    }
+}

@@ -41,7 +41,7 @@ public sealed class InMemoryFabric : IFabric
         _nodes.TryRemove(node, out _);
         foreach (var (target, watcher) in _remoteWatches.Keys.Where(k => k.Target.Node == node))
             if (_remoteWatches.TryRemove((target, watcher), out _))
-                _ = DeliverAsync(watcher, TerminatedEnvelope(target), default);
+                _ = DeliverAsync(watcher, ActorSystem.TerminatedEnvelope(target, $"node '{node}' left the fabric"), default);
         foreach (var pool in _pools.Values)
             pool.RemoveNode(node);
         lock (_topicsGate)
@@ -110,7 +110,7 @@ public sealed class InMemoryFabric : IFabric
             node.AddWatcher(target.Path, watcher);
         }
         else
-            _ = DeliverAsync(watcher, TerminatedEnvelope(target), default);
+            _ = DeliverAsync(watcher, ActorSystem.TerminatedEnvelope(target, $"node '{target.Node}' is not attached to the fabric"), default);
     }
 
     /// <inheritdoc />
@@ -120,9 +120,6 @@ public sealed class InMemoryFabric : IFabric
         if (_nodes.TryGetValue(target.Node, out var node))
             node.RemoveWatcher(target.Path, watcher);
     }
-
-    private static Envelope TerminatedEnvelope(ActorAddress stopped) =>
-        new(new Terminated { Actor = stopped.ToString() }, stopped, Guid.NewGuid().ToString("N"));
 
     private PoolQueue Pool(ActorAddress pool) => _pools.GetOrAdd(pool.Path, _ => new PoolQueue(this));
 

@@ -300,6 +300,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
         }
         await DiscardInstanceAsync(reason);
         System.Unregister(this);
+        System.ForgetRemoteWatches(Address);
         ActorAddress[] watchers;
         lock (_watchGate)
         {
@@ -313,8 +314,8 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
         }
         foreach (var watcher in watchers)
         {
-            System.SendTerminated(watcher, Address);
-            System.Publish(new ActorEvent(ActorEventKind.Terminated, System.Node, Address.Path) { Other = watcher.ToString() });
+            System.SendTerminated(watcher, Address, reason);
+            System.Publish(new ActorEvent(ActorEventKind.Terminated, System.Node, Address.Path) { Other = watcher.ToString(), Reason = reason });
         }
         _stopped.TrySetResult();
     }

@@ -412,7 +412,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             {
                 var routed = await PublishAsync(_names.NodeExchange, target.Node, mandatory: true, properties, body, default);
                 if (!routed && kind == "watch" && _nodes.TryGetValue(watcher.Node, out var local))
-                    await local.Node.DeliverAsync(watcher, new Envelope(new Terminated { Actor = target.ToString() }, target, ActorSystem.NewMessageId()), default);
+                    await local.Node.DeliverAsync(watcher,
+                        ActorSystem.TerminatedEnvelope(target, $"node '{target.Node}' has no queue on the broker (unknown or gone)"), default);
             }
             catch (Exception e)
             {

@@ -139,6 +139,8 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         if (_receivers.TryGetValue(path, out var receiver) && receiver is ActorCell cell) cell.RemoveWatcher(watcher);
     }
 
+    void IFabricNode.DeadLetter(ActorAddress target, Envelope envelope, string reason) => DeadLetter(target, envelope, reason);
+
     internal void Tell(ActorAddress target, IMessage message, ActorAddress? sender, string? correlationId = null) =>
         Wait(SendAsync(target, message, sender, correlationId, default));
 
@@ -240,13 +242,16 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
             receipt.Return();
             return;
         }
+        DeadLetter(target, envelope, reason);
+    }
+
+    private void DeadLetter(ActorAddress target, Envelope envelope, string reason) =>
         Publish(new ActorEvent(ActorEventKind.DeadLetter, target.Node, target.Path)
         {
             MessageType = envelope.Message.Descriptor.FullName,
             Other = envelope.Sender?.ToString(),
             Reason = reason,
         });
-    }
 
     /// <summary>Logs a lifecycle event with its actor's path and publishes it.</summary>
     internal void Publish(ActorEvent e)

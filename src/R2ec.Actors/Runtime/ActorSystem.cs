@@ -12,7 +12,7 @@ namespace R2ec.Actors.Runtime;
 /// <summary>
 /// One node of actors: the <c>/user</c> guardian and its tree, the registry of local paths, dead letters and the
 /// lifecycle event log. Every lifecycle event (started, restarted with its exception, escalated, stopped, terminated,
-/// dead letter) is written to the Serilog logger with an <c>ActorPath</c> property and published on <see cref="Events"/>.
+/// dead letter, another node down) is written to the Serilog logger with an <c>ActorPath</c> property and published on <see cref="Events"/>.
 /// <para>Death watch across nodes: the system keeps which of its actors watch which actor of another node, so that
 /// when a node dies without stopping its actors (<see cref="NodeDown"/>, called by the membership monitor), the
 /// watchers still hear <see cref="Terminated"/>. Each such watch ends with exactly one Terminated: a Terminated from

@@ -23,6 +23,12 @@ public enum ActorEventKind
 
     /// <summary>A message could not be delivered (stopped or unknown actor, or left in a stopped mailbox).</summary>
     DeadLetter,
+
+    /// <summary>
+    /// Another node was declared down (<see cref="Runtime.ActorSystem.NodeDown"/>): <see cref="ActorEvent.Node"/> names it,
+    /// the path is <c>/</c>, and the local watchers of its actors were told Terminated.
+    /// </summary>
+    NodeDown,
 }
 
 /// <summary>One lifecycle event, as logged and as published on <see cref="ActorEventStream"/>.</summary>
@@ -46,6 +52,6 @@ public sealed record ActorEvent(ActorEventKind Kind, string Node, string Path)
     /// <summary>The other party: the watcher (Terminated), the sender (DeadLetter) or the parent (Escalated).</summary>
     public string? Other { get; init; }
 
-    /// <summary>Why, in words (stop and dead-letter reasons).</summary>
+    /// <summary>Why, in words (stop, terminated, dead-letter and node-down reasons).</summary>
     public string? Reason { get; init; }
 }

@@ -5,13 +5,21 @@ namespace R2ec.Actors.Fabric;
 
 /// <summary>
 /// What connects the nodes of a job: it carries envelopes to actors on other nodes, runs pools of competing
-/// consumers (each message to one member, at-least-once: a message whose consumer stops unfinished goes to another)
-/// and broadcast topics (each message to every subscriber), and relays death watch between nodes.
+/// consumers (each message to one member) and broadcast topics (each message to every subscriber), and relays death
+/// watch between nodes.
+/// <para>Pools are at-least-once, by one rule for every fabric: a member completes a pool message when its handler ran
+/// without throwing; a message whose handler threw, whose member stopped before handling it, or whose member's node was
+/// lost is returned and delivered again (to any member, marked <see cref="Envelope.Redelivered"/>, not necessarily in
+/// its first order). A message returned more than the fabric's delivery limit times (default
+/// <see cref="DefaultDeliveryLimit"/>) is dead-lettered instead of looping through the pool.</para>
 /// <see cref="InMemoryFabric"/> connects actor systems of one process; a broker-backed fabric does the same across
 /// processes. A fabric may serialise every message it carries, so a message that cannot cross machines fails at the sender.
 /// </summary>
 public interface IFabric
 {
+    /// <summary>How many times a pool message may be returned before it is dead-lettered, unless a fabric is told otherwise.</summary>
+    const int DefaultDeliveryLimit = 5;
+
     /// <summary>Connects a node (an actor system) so messages for it reach it.</summary>
     void Attach(IFabricNode node);
 
@@ -54,4 +62,7 @@ public interface IFabricNode
 
     /// <summary>Removes a watcher added with <see cref="AddWatcher"/>.</summary>
     void RemoveWatcher(string path, ActorAddress watcher);
+
+    /// <summary>Records a message the fabric gave up on (a pool message past its delivery limit) as this node's dead letter.</summary>
+    void DeadLetter(ActorAddress target, Envelope envelope, string reason);
 }

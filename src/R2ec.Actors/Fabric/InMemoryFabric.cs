@@ -9,15 +9,18 @@ namespace R2ec.Actors.Fabric;
 /// <summary>
 /// A fabric between actor systems of one process. With a <see cref="MessageSerializer"/> it encodes and decodes every
 /// message it carries (the test mode), so a message that could not cross machines fails at the sender here already.
-/// Pools behave like a broker queue with per-consumer prefetch and acknowledgement: a member holds at most its
-/// prefetch of unfinished messages; one it returns (it stopped first) or that its node loses is delivered again to
-/// another member, marked redelivered. Pool messages wait while a pool has no member. When a node is detached, the
-/// watchers of its actors on other nodes receive <see cref="Terminated"/>.
+/// Pools behave like a broker queue with per-consumer prefetch and acknowledgement, by the at-least-once rule of
+/// <see cref="IFabric"/>: a member holds at most its prefetch of unfinished messages; one it returns (its handler threw,
+/// or it stopped first) or that its node loses goes to the front of the pool and is delivered again, marked
+/// redelivered, until it was returned more than the delivery limit times; then it is a dead letter of the node that
+/// returned it last (of its sender's node when that node is gone). Pool messages wait while a pool has no member. When
+/// a node is detached, the watchers of its actors on other nodes receive <see cref="Terminated"/>.
 /// <para>Without a serializer, sender and receivers share one message instance: treat messages as immutable once sent.</para>
 /// </summary>
 public sealed class InMemoryFabric : IFabric
 {
     private readonly MessageSerializer? _serializer;
+    private readonly int _deliveryLimit;
     private readonly ConcurrentDictionary<string, IFabricNode> _nodes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PoolQueue> _pools = new(StringComparer.Ordinal);
     private readonly Lock _topicsGate = new();
@@ -26,7 +29,14 @@ public sealed class InMemoryFabric : IFabric
     private readonly ConcurrentDictionary<(ActorAddress Target, ActorAddress Watcher), byte> _remoteWatches = new();
 
     /// <summary>Creates a fabric; with a serializer every carried message round-trips through it.</summary>
-    public InMemoryFabric(MessageSerializer? serializer = null) => _serializer = serializer;
+    /// <param name="serializer">Encodes and decodes every carried message when given.</param>
+    /// <param name="deliveryLimit">How many times a pool message may be returned before it is dead-lettered.</param>
+    public InMemoryFabric(MessageSerializer? serializer = null, int deliveryLimit = IFabric.DefaultDeliveryLimit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(deliveryLimit);
+        _serializer = serializer;
+        _deliveryLimit = deliveryLimit;
+    }
 
     /// <inheritdoc />
     public void Attach(IFabricNode node)
@@ -41,7 +51,7 @@ public sealed class InMemoryFabric : IFabric
         _nodes.TryRemove(node, out _);
         foreach (var (target, watcher) in _remoteWatches.Keys.Where(k => k.Target.Node == node))
             if (_remoteWatches.TryRemove((target, watcher), out _))
-                _ = DeliverAsync(watcher, TerminatedEnvelope(target), default);
+                _ = DeliverAsync(watcher, ActorSystem.TerminatedEnvelope(target, $"node '{node}' left the fabric"), default);
         foreach (var pool in _pools.Values)
             pool.RemoveNode(node);
         lock (_topicsGate)
@@ -110,7 +120,7 @@ public sealed class InMemoryFabric : IFabric
             node.AddWatcher(target.Path, watcher);
         }
         else
-            _ = DeliverAsync(watcher, TerminatedEnvelope(target), default);
+            _ = DeliverAsync(watcher, ActorSystem.TerminatedEnvelope(target, $"node '{target.Node}' is not attached to the fabric"), default);
     }
 
     /// <inheritdoc />
@@ -121,10 +131,7 @@ public sealed class InMemoryFabric : IFabric
             node.RemoveWatcher(target.Path, watcher);
     }
 
-    private static Envelope TerminatedEnvelope(ActorAddress stopped) =>
-        new(new Terminated { Actor = stopped.ToString() }, stopped, Guid.NewGuid().ToString("N"));
-
-    private PoolQueue Pool(ActorAddress pool) => _pools.GetOrAdd(pool.Path, _ => new PoolQueue(this));
+    private PoolQueue Pool(ActorAddress pool) => _pools.GetOrAdd(pool.Path, _ => new PoolQueue(this, pool));
 
     private Envelope Cross(ActorAddress target, Envelope envelope) =>
         _serializer is null ? envelope : _serializer.RoundTrip(target, envelope);
@@ -136,18 +143,25 @@ public sealed class InMemoryFabric : IFabric
         return true;
     }
 
+    /// <summary>A pool message gave up on: a dead letter of the last member's node, or of its sender's node when that one is gone.</summary>
+    private void DeadLetter(ActorAddress pool, ActorAddress member, Envelope envelope, int returns)
+    {
+        if (_nodes.TryGetValue(member.Node, out var node) || (envelope.Sender is { } sender && _nodes.TryGetValue(sender.Node, out node)))
+            node.DeadLetter(pool, envelope, $"returned {returns} times, past the delivery limit of {_deliveryLimit}");
+    }
+
     /// <summary>One pool: waiting messages, members with their prefetch, and the receipts of unfinished deliveries.</summary>
-    private sealed class PoolQueue(InMemoryFabric fabric)
+    private sealed class PoolQueue(InMemoryFabric fabric, ActorAddress address)
     {
         private readonly Lock _gate = new();
-        private readonly LinkedList<Envelope> _waiting = new();
+        private readonly LinkedList<Waiting> _waiting = new();
         private readonly List<Member> _members = [];
         private readonly HashSet<Receipt> _unfinished = [];
         private int _next;
 
         public void Enqueue(Envelope envelope)
         {
-            lock (_gate) _waiting.AddLast(envelope);
+            lock (_gate) _waiting.AddLast(new Waiting(envelope, 0));
             Dispatch();
         }
 
@@ -184,10 +198,10 @@ public sealed class InMemoryFabric : IFabric
                 {
                     var member = _waiting.Count == 0 ? null : NextFreeMember();
                     if (member is null) return;
-                    var envelope = _waiting.First!.Value;
+                    var waiting = _waiting.First!.Value;
                     _waiting.RemoveFirst();
                     member.InFlight++;
-                    receipt = new Receipt(this, member, envelope);
+                    receipt = new Receipt(this, member, waiting);
                     _unfinished.Add(receipt);
                 }
                 _ = DeliverAsync(receipt);
@@ -196,7 +210,8 @@ public sealed class InMemoryFabric : IFabric
 
         private async Task DeliverAsync(Receipt receipt)
         {
-            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Envelope.WithReceipt(receipt), default).ConfigureAwait(false);
+            var delivered = await fabric.DeliverAsync(receipt.Member.Address, receipt.Message.Envelope.WithReceipt(receipt), default)
+                .ConfigureAwait(false);
             if (!delivered) receipt.Return();
         }
 
@@ -215,18 +230,23 @@ public sealed class InMemoryFabric : IFabric
 
         private void Settle(Receipt receipt, bool requeue)
         {
+            var (e, returns) = (receipt.Message.Envelope, receipt.Message.Returns + 1);
+            var dead = false;
             lock (_gate)
             {
                 if (!_unfinished.Remove(receipt)) return; // settled already
                 receipt.Member.InFlight--;
-                if (requeue)
-                {
-                    var e = receipt.Envelope;
-                    _waiting.AddFirst(new Envelope(e.Message, e.Sender, e.MessageId, e.CorrelationId, redelivered: true));
-                }
+                if (requeue && returns > fabric._deliveryLimit)
+                    dead = true;
+                else if (requeue)
+                    _waiting.AddFirst(new Waiting(new Envelope(e.Message, e.Sender, e.MessageId, e.CorrelationId, redelivered: true), returns));
             }
+            if (dead) fabric.DeadLetter(address, receipt.Member.Address, e, returns);
             Dispatch();
         }
+
+        /// <summary>A message waiting for a member, with how many times it was returned.</summary>
+        private readonly record struct Waiting(Envelope Envelope, int Returns);
 
         private sealed class Member(ActorAddress address, int prefetch)
         {
@@ -235,10 +255,10 @@ public sealed class InMemoryFabric : IFabric
             public int InFlight { get; set; }
         }
 
-        private sealed class Receipt(PoolQueue pool, Member member, Envelope envelope) : IDeliveryReceipt
+        private sealed class Receipt(PoolQueue pool, Member member, Waiting message) : IDeliveryReceipt
         {
             public Member Member { get; } = member;
-            public Envelope Envelope { get; } = envelope;
+            public Waiting Message { get; } = message;
             public void Complete() => pool.Settle(this, requeue: false);
             public void Return() => pool.Settle(this, requeue: true);
         }

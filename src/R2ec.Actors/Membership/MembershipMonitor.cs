@@ -6,8 +6,11 @@ namespace R2ec.Actors.Membership;
 /// <summary>
 /// The coordinator's view of the job's nodes: subscribes to the heartbeat topic, feeds a <see cref="MembershipTracker"/>
 /// and checks its deadlines every heartbeat interval, logs each change (<c>MemberUp</c>, <c>MemberUnreachable</c>,
-/// <c>MemberReachable</c>, <c>MemberRemoved</c>) and hands it to a callback. The tracker lives outside the actor, so a
-/// restart keeps what it knew. <see cref="MembershipState.Ready"/> completes once every role has its configured minimum of members.
+/// <c>MemberReachable</c>, <c>MemberRemoved</c>) and hands it to a callback. A removed member's node is declared down
+/// on the monitor's own actor system (<see cref="ActorSystem.NodeDown"/>), so the actors there that watch actors of a
+/// node that crashed hear <see cref="Protocol.Terminated"/> although that node never reports their stop. The tracker
+/// lives outside the actor, so a restart keeps what it knew. <see cref="MembershipState.Ready"/> completes once every
+/// role has its configured minimum of members.
 /// </summary>
 public sealed class MembershipMonitor : Actor
 {
@@ -52,6 +55,8 @@ public sealed class MembershipMonitor : Actor
             var m = change.Member;
             Context.Log.Information("{MembershipEvent} {Member} ({Incarnation}) role {Role} capacity {Capacity}: {Reason}",
                 change.Kind.ToString(), m.Node, m.Incarnation, m.Role, m.Capacity, change.Reason);
+            if (change.Kind == MembershipEventKind.MemberRemoved)
+                Context.System.NodeDown(m.Node, $"removed from the membership: {change.Reason}");
             _state.OnChange?.Invoke(change);
         }
         if (changes.Count > 0 && _state.Tracker.HasMinimumMembers && _state.MarkReady())

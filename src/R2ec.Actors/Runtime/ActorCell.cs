@@ -227,8 +227,10 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
             failure = e;
         }
         _current = null;
-        // A failed message is not redelivered: a message that always fails would otherwise loop through the pool.
-        envelope.Receipt?.Complete();
+        // A pool message that failed goes back to its pool for another try; the fabric's delivery limit keeps one that
+        // always fails from looping.
+        if (failure is null) envelope.Receipt?.Complete();
+        else envelope.Receipt?.Return();
         if (failure is not null) await HandleFailureAsync(failure);
     }
 
@@ -300,6 +302,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
         }
         await DiscardInstanceAsync(reason);
         System.Unregister(this);
+        System.ForgetRemoteWatches(Address);
         ActorAddress[] watchers;
         lock (_watchGate)
         {
@@ -313,8 +316,8 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
         }
         foreach (var watcher in watchers)
         {
-            System.SendTerminated(watcher, Address);
-            System.Publish(new ActorEvent(ActorEventKind.Terminated, System.Node, Address.Path) { Other = watcher.ToString() });
+            System.SendTerminated(watcher, Address, reason);
+            System.Publish(new ActorEvent(ActorEventKind.Terminated, System.Node, Address.Path) { Other = watcher.ToString(), Reason = reason });
         }
         _stopped.TrySetResult();
     }

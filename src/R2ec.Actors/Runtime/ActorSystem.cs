@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Google.Protobuf;
 using R2ec.Actors.Addressing;
 using R2ec.Actors.Events;
@@ -11,12 +12,20 @@ namespace R2ec.Actors.Runtime;
 /// <summary>
 /// One node of actors: the <c>/user</c> guardian and its tree, the registry of local paths, dead letters and the
 /// lifecycle event log. Every lifecycle event (started, restarted with its exception, escalated, stopped, terminated,
-/// dead letter) is written to the Serilog logger with an <c>ActorPath</c> property and published on <see cref="Events"/>.
+/// dead letter, another node down) is written to the Serilog logger with an <c>ActorPath</c> property and published on <see cref="Events"/>.
+/// <para>Death watch across nodes: the system keeps which of its actors watch which actor of another node, so that
+/// when a node dies without stopping its actors (<see cref="NodeDown"/>, called by the membership monitor), the
+/// watchers still hear <see cref="Terminated"/>. Each such watch ends with exactly one Terminated: a Terminated from
+/// another node reaches a watcher only while the watch is open, so one that comes after <c>Unwatch</c>, or after
+/// NodeDown already told the watcher, is dropped.</para>
 /// </summary>
 public sealed class ActorSystem : IFabricNode, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ILocalReceiver> _receivers = new(StringComparer.Ordinal);
     private readonly ActorCell _guardian;
+    // Local watchers of actors on other nodes, by watched actor; guarded by _remoteWatchGate.
+    private readonly Dictionary<ActorAddress, HashSet<ActorAddress>> _remoteWatches = [];
+    private readonly Lock _remoteWatchGate = new();
     private int _shutdown;
 
     /// <summary>Starts a node named <paramref name="node"/> on <paramref name="fabric"/> (a private in-memory fabric when null).</summary>
@@ -77,6 +86,36 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         return cell.RequestStop(drain, "stopped by request");
     }
 
+    /// <summary>
+    /// Declares another node down (crashed, partitioned away or gone): every local watcher of an actor of that node
+    /// receives <see cref="Terminated"/> (with <paramref name="reason"/>) now, whether or not that node ever reports
+    /// the actor's stop, and those watches end. A Terminated the node sends later for the same watch is dropped, so no
+    /// watcher hears of one actor twice. The node's own name, or a node nobody here watches, changes nothing.
+    /// </summary>
+    /// <param name="node">The node that is down.</param>
+    /// <param name="reason">Why, in words (logged and carried in each Terminated).</param>
+    public void NodeDown(string node, string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(node);
+        if (node == Node) return;
+        List<(ActorAddress Target, ActorAddress Watcher)> ended = [];
+        lock (_remoteWatchGate)
+        {
+            foreach (var target in _remoteWatches.Keys.Where(t => t.Node == node).ToArray())
+            {
+                _remoteWatches.Remove(target, out var watchers);
+                ended.AddRange(watchers!.Select(w => (target, w)));
+            }
+        }
+        Publish(new ActorEvent(ActorEventKind.NodeDown, node, "/") { Reason = $"{reason} (watches of its actors terminated: {ended.Count})" });
+        var why = $"node '{node}' is down: {reason}";
+        foreach (var (target, watcher) in ended)
+        {
+            Observe(EnqueueLocalAsync(watcher, TerminatedEnvelope(target, why), default));
+            Publish(new ActorEvent(ActorEventKind.Terminated, target.Node, target.Path) { Other = watcher.ToString(), Reason = why });
+        }
+    }
+
     /// <summary>Graceful shutdown: stops every actor (children before parents), draining mailboxes until the deadline, then leaves the fabric.</summary>
     public async Task ShutdownAsync(TimeSpan drain)
     {
@@ -99,6 +138,8 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     {
         if (_receivers.TryGetValue(path, out var receiver) && receiver is ActorCell cell) cell.RemoveWatcher(watcher);
     }
+
+    void IFabricNode.DeadLetter(ActorAddress target, Envelope envelope, string reason) => DeadLetter(target, envelope, reason);
 
     internal void Tell(ActorAddress target, IMessage message, ActorAddress? sender, string? correlationId = null) =>
         Wait(SendAsync(target, message, sender, correlationId, default));
@@ -142,18 +183,48 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     {
         if (target.IsPool || target.IsTopic)
             throw new ArgumentException($"{target} is a pool or topic; only actors can be watched", nameof(target));
-        if (target.Node == Node) AddWatcher(target.Path, watcher);
-        else Fabric.Watch(target, watcher);
+        if (target.Node == Node)
+        {
+            AddWatcher(target.Path, watcher);
+            return;
+        }
+        // Recorded before the fabric is asked, so a Terminated the fabric sends at once (no such node) finds the watch open.
+        lock (_remoteWatchGate)
+        {
+            if (!_remoteWatches.TryGetValue(target, out var watchers)) _remoteWatches[target] = watchers = [];
+            watchers.Add(watcher);
+        }
+        Fabric.Watch(target, watcher);
     }
 
     internal void Unwatch(ActorAddress target, ActorAddress watcher)
     {
-        if (target.Node != Node) Fabric.Unwatch(target, watcher);
-        else ((IFabricNode)this).RemoveWatcher(target.Path, watcher);
+        if (target.Node == Node)
+        {
+            ((IFabricNode)this).RemoveWatcher(target.Path, watcher);
+            return;
+        }
+        CloseRemoteWatch(target, watcher);
+        Fabric.Unwatch(target, watcher);
     }
 
-    internal void SendTerminated(ActorAddress watcher, ActorAddress stopped) =>
-        Observe(DeliverAsync(watcher, new Envelope(new Terminated { Actor = stopped.ToString() }, stopped, NewMessageId()), default));
+    /// <summary>Forgets the remote watches of a local actor that stopped: a Terminated that comes for them later is dropped.</summary>
+    internal void ForgetRemoteWatches(ActorAddress watcher)
+    {
+        lock (_remoteWatchGate)
+        {
+            if (_remoteWatches.Count == 0) return;
+            foreach (var (target, watchers) in _remoteWatches.ToArray())
+                if (watchers.Remove(watcher) && watchers.Count == 0)
+                    _remoteWatches.Remove(target);
+        }
+    }
+
+    internal void SendTerminated(ActorAddress watcher, ActorAddress stopped, string reason) =>
+        Observe(DeliverAsync(watcher, TerminatedEnvelope(stopped, reason), default));
+
+    internal static Envelope TerminatedEnvelope(ActorAddress stopped, string reason) =>
+        new(new Terminated { Actor = stopped.ToString(), Reason = reason }, stopped, NewMessageId());
 
     internal void Register(ActorCell cell)
     {
@@ -171,13 +242,16 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
             receipt.Return();
             return;
         }
+        DeadLetter(target, envelope, reason);
+    }
+
+    private void DeadLetter(ActorAddress target, Envelope envelope, string reason) =>
         Publish(new ActorEvent(ActorEventKind.DeadLetter, target.Node, target.Path)
         {
             MessageType = envelope.Message.Descriptor.FullName,
             Other = envelope.Sender?.ToString(),
             Reason = reason,
         });
-    }
 
     /// <summary>Logs a lifecycle event with its actor's path and publishes it.</summary>
     internal void Publish(ActorEvent e)
@@ -202,7 +276,10 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
                 Log.Information(e.Exception, "Actor {ActorPath} stopped: {Reason}", e.Path, e.Reason);
                 break;
             case ActorEventKind.Terminated:
-                Log.Debug("Watcher {Watcher} told that {ActorPath} terminated", e.Other, e.Path);
+                Log.Debug("Watcher {Watcher} told that {ActorPath} on node {TargetNode} terminated", e.Other, e.Path, e.Node);
+                break;
+            case ActorEventKind.NodeDown:
+                Log.Warning("Node {DownNode} is down: {Reason}", e.Node, e.Reason);
                 break;
             case ActorEventKind.DeadLetter:
                 Log.Warning("Dead letter {MessageType} to {ActorPath} from {Sender}: {Reason}", e.MessageType, e.Path, e.Other ?? "no sender",
@@ -238,6 +315,16 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
 
     private ValueTask DeliverLocalAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
     {
+        if (IsRemoteTerminated(envelope, out var stopped) && !CloseRemoteWatch(stopped, target))
+        {
+            Log.Debug("Dropped a Terminated of {Stopped} for {Watcher}: the watch had already ended (unwatched or node down)", stopped, target);
+            return default;
+        }
+        return EnqueueLocalAsync(target, envelope, cancellationToken);
+    }
+
+    private ValueTask EnqueueLocalAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
+    {
         if (_receivers.TryGetValue(target.Path, out var receiver))
             return receiver.EnqueueAsync(envelope, cancellationToken);
         Undeliverable(target, envelope, "no live actor at this path (stopped or never started)");
@@ -248,7 +335,24 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     {
         var target = new ActorAddress(Node, path);
         if (!(_receivers.TryGetValue(path, out var receiver) && receiver is ActorCell cell && cell.AddWatcher(watcher)))
-            SendTerminated(watcher, target);
+            SendTerminated(watcher, target, "not running");
+    }
+
+    private bool IsRemoteTerminated(Envelope envelope, [NotNullWhen(true)] out ActorAddress? stopped)
+    {
+        stopped = envelope.Sender;
+        return envelope.Message is Terminated terminated && stopped is not null && stopped.Node != Node && terminated.Actor == stopped.ToString();
+    }
+
+    /// <summary>Ends a watch of an actor of another node; false when it was not open.</summary>
+    private bool CloseRemoteWatch(ActorAddress target, ActorAddress watcher)
+    {
+        lock (_remoteWatchGate)
+        {
+            if (!_remoteWatches.TryGetValue(target, out var watchers) || !watchers.Remove(watcher)) return false;
+            if (watchers.Count == 0) _remoteWatches.Remove(target);
+            return true;
+        }
     }
 
     private void Observe(ValueTask send)

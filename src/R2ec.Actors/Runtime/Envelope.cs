@@ -28,12 +28,13 @@ public sealed class Envelope
     /// <summary>For a reply, the id of the request it answers.</summary>
     public string? CorrelationId { get; }
 
-    /// <summary>Whether a fabric delivers this message a second time (its first consumer stopped before finishing it).</summary>
+    /// <summary>Whether a fabric delivers this message again (a consumer before failed on it or stopped before finishing it).</summary>
     public bool Redelivered { get; }
 
     /// <summary>
-    /// Set by a fabric on pool deliveries: the receiving actor completes it when the handler has run, or returns it
-    /// when it stops before handling the message, so the fabric can hand the message to another member.
+    /// Set by a fabric on pool deliveries: the receiving actor completes it when the handler has run without throwing,
+    /// and returns it when the handler threw or the actor stopped before handling the message, so the fabric can hand
+    /// the message to a member again.
     /// </summary>
     public IDeliveryReceipt? Receipt { get; init; }
 
@@ -49,9 +50,12 @@ public sealed class Envelope
 /// <summary>Acknowledgement of one pool delivery (at-least-once: a returned message is delivered again).</summary>
 public interface IDeliveryReceipt
 {
-    /// <summary>The message was handled (successfully or not); the fabric forgets it.</summary>
+    /// <summary>The message was handled; the fabric forgets it.</summary>
     void Complete();
 
-    /// <summary>The message was not handled; the fabric gives it to another consumer, marked redelivered.</summary>
+    /// <summary>
+    /// The message was not handled (its handler threw, or its consumer stopped first); the fabric delivers it again,
+    /// marked redelivered, or dead-letters it once it was returned more than the fabric's delivery limit.
+    /// </summary>
     void Return();
 }

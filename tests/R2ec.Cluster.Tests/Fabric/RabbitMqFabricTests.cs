@@ -235,6 +235,25 @@ public sealed class RabbitMqFabricTests
     }
 
     [Test]
+    public async Task A_pool_message_whose_handler_threw_is_delivered_again_marked_redelivered()
+    {
+        await using var nodes = new ClusterNodes(_broker, "handler-threw");
+        var (a, _) = await nodes.StartAsync("node-a");
+        var pool = ActorAddress.Pool("rollout");
+        var deliveries = new Inbox<(int, bool)>();
+        var worker = LambdaActor.Props((c, m) =>
+        {
+            deliveries.Add((((Int32Value)m).Value, c.Redelivered));
+            if (!c.Redelivered) throw new InvalidOperationException("injected rollout failure");
+        }) with { Supervision = new() { MinBackoff = TimeSpan.FromMilliseconds(10), MaxBackoff = TimeSpan.FromMilliseconds(10) } };
+        a.JoinPool(pool, a.Spawn("worker", worker));
+
+        await a.Resolve(pool).TellAsync(Int(5));
+
+        Assert.That(await deliveries.TakeAsync(2), Is.EqualTo(new[] { (5, false), (5, true) }));
+    }
+
+    [Test]
     public async Task A_pool_message_returned_too_often_goes_to_the_dead_letter_queue()
     {
         await using var nodes = new ClusterNodes(_broker, "dlx");
@@ -255,6 +274,9 @@ public sealed class RabbitMqFabricTests
         TestContext.Out.WriteLine($"delivered {node.Deliveries} times before dead-lettering");
         Assert.That(dead!.BasicProperties.MessageId, Is.EqualTo("poison-13"));
         Assert.That(node.Deliveries, Is.InRange(options.DeliveryLimit, options.DeliveryLimit + 1));
+        var (target, messageId, reason) = await node.DeadLetters.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That((target, messageId), Is.EqualTo((pool, "poison-13")), "the node that gave up records a dead letter too");
+        Assert.That(reason, Does.Contain("past the delivery limit of 2"));
         fabric.Detach("returner");
     }
 
@@ -368,6 +390,8 @@ public sealed class RabbitMqFabricTests
         public void AddWatcher(string path, ActorAddress watcher) { }
 
         public void RemoveWatcher(string path, ActorAddress watcher) { }
+
+        public void DeadLetter(ActorAddress target, Envelope envelope, string reason) { }
     }
 
     /// <summary>A node whose every pool delivery is handed back unfinished, as a worker that keeps crashing on a poison message.</summary>
@@ -379,6 +403,9 @@ public sealed class RabbitMqFabricTests
 
         public int Deliveries => Volatile.Read(ref _deliveries);
 
+        public TaskCompletionSource<(ActorAddress Target, string MessageId, string Reason)> DeadLetters { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public ValueTask DeliverAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _deliveries);
@@ -389,5 +416,7 @@ public sealed class RabbitMqFabricTests
         public void AddWatcher(string path, ActorAddress watcher) { }
 
         public void RemoveWatcher(string path, ActorAddress watcher) { }
+
+        public void DeadLetter(ActorAddress target, Envelope envelope, string reason) => DeadLetters.TrySetResult((target, envelope.MessageId, reason));
     }
 }

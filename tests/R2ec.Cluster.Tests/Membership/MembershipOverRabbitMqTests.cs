@@ -1,6 +1,9 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using R2ec.Actors.Addressing;
+using R2ec.Actors.Fabric.RabbitMq;
 using R2ec.Actors.Membership;
+using R2ec.Actors.Protocol;
 using R2ec.Actors.Runtime;
 using R2ec.Actors.Serialization;
 using R2ec.Actors.Tests.Support;
@@ -9,7 +12,7 @@ using R2ec.Cluster.Tests.Support;
 
 namespace R2ec.Cluster.Tests.Membership;
 
-/// <summary>Heartbeats over the broker's topic, the coordinator's monitor, and a node leaving gracefully.</summary>
+/// <summary>Heartbeats over the broker's topic, the coordinator's monitor, a node leaving gracefully and a node crashing.</summary>
 [NonParallelizable]
 public sealed class MembershipOverRabbitMqTests
 {
@@ -23,6 +26,20 @@ public sealed class MembershipOverRabbitMqTests
 
     private static MessageSerializer Serializer() =>
         new([Int32Value.Descriptor, StringValue.Descriptor, .. MembershipMessages.Descriptors]);
+
+    /// <summary>A coordinator node running the monitor and a worker node announcing itself; returns once the worker is up.</summary>
+    private static async Task<(ActorSystem Coordinator, ActorSystem Worker, RabbitMqFabric WorkerFabric, Inbox<string> Changes)>
+        CoordinatorAndWorkerAsync(ClusterNodes nodes)
+    {
+        var (coordinator, _) = await nodes.StartAsync("coordinator");
+        var changes = new Inbox<string>();
+        var (props, _) = MembershipMonitor.Create(Options, e => changes.Add($"{e.Kind} {e.Member.Node}"));
+        coordinator.Spawn("membership", props);
+        var (worker, workerFabric) = await nodes.StartAsync("worker");
+        worker.Spawn("heartbeat", HeartbeatAnnouncer.Props("rollout", 1, Options));
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberUp")), Is.EqualTo("MemberUp worker"));
+        return (coordinator, worker, workerFabric, changes);
+    }
 
     [Test]
     public async Task The_coordinator_sees_members_come_leave_and_vanish()
@@ -56,17 +73,41 @@ public sealed class MembershipOverRabbitMqTests
     }
 
     [Test]
+    public async Task A_watcher_hears_terminated_when_the_watched_actors_node_crashes()
+    {
+        var log = new TestLog();
+        await using var nodes = new ClusterNodes(SharedBroker.Instance, "node-down", log.Logger, Serializer());
+        var (coordinator, worker, workerFabric, changes) = await CoordinatorAndWorkerAsync(nodes);
+        var target = worker.Spawn("rollout-1", LambdaActor.Props((_, _) => { }));
+        var seen = new Inbox<IMessage>();
+        var watching = new TaskCompletionSource();
+        coordinator.Spawn("watcher", LambdaActor.Props((_, m) =>
+        {
+            seen.Add(m);
+            return Task.CompletedTask;
+        }, c =>
+        {
+            c.Watch(coordinator.Resolve(target.Address));
+            watching.SetResult();
+            return Task.CompletedTask;
+        }));
+        await watching.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await workerFabric.DisposeAsync(); // the worker's process dies: none of its actors stops, nobody sends Terminated
+
+        var terminated = (Terminated)await seen.NextAsync();
+        Assert.That(terminated.Actor, Is.EqualTo("r2ec://worker/user/rollout-1"));
+        Assert.That(terminated.Reason, Does.Contain("node 'worker' is down").And.Contain("removed from the membership"));
+        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberRemoved")), Is.EqualTo("MemberRemoved worker"));
+        Assert.That(log.Text, Does.Contain("Node \"worker\" is down"), "the node's loss is logged on the watching node");
+    }
+
+    [Test]
     public async Task SIGTERM_makes_the_node_leave_instead_of_killing_the_process()
     {
         var log = new TestLog();
         await using var nodes = new ClusterNodes(SharedBroker.Instance, "sigterm", log.Logger, Serializer());
-        var (coordinator, _) = await nodes.StartAsync("coordinator");
-        var changes = new Inbox<string>();
-        var (props, _) = MembershipMonitor.Create(Options, e => changes.Add($"{e.Kind} {e.Member.Node}"));
-        coordinator.Spawn("membership", props);
-        var (node, _) = await nodes.StartAsync("worker");
-        node.Spawn("heartbeat", HeartbeatAnnouncer.Props("rollout", 1, Options));
-        Assert.That(await changes.NextAsync(c => c.StartsWith("MemberUp")), Is.EqualTo("MemberUp worker"));
+        var (_, node, _, changes) = await CoordinatorAndWorkerAsync(nodes);
         using var leave = new GracefulLeave(node, TimeSpan.FromSeconds(1));
 
         using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Environment.ProcessId.ToString()]))

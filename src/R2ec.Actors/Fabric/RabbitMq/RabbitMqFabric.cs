@@ -19,11 +19,12 @@ namespace R2ec.Actors.Fabric.RabbitMq;
 /// <item>each node has a durable queue (bound to the job's node exchange by its name) carrying messages to its actors
 /// and death-watch requests; a send to a node without a queue has no route and becomes a dead letter at the sender;</item>
 /// <item>each pool is one durable work queue; every member consumes it on its own channel with its own prefetch,
-/// so faster members take more work, and acknowledges a message only when its handler has run (at-least-once).
-/// A message a member returns (it stopped before handling it) or that the broker redelivers (its consumer's connection
-/// died) is published to the pool again with its count of returns, and after
-/// <see cref="RabbitMqFabricOptions.DeliveryLimit"/> returns it goes to the job's dead-letter queue instead. Either way
-/// the next member sees it marked redelivered;</item>
+/// so faster members take more work, and acknowledges a message only when its handler has run without throwing
+/// (at-least-once, by the rule of <see cref="IFabric"/>). A message a member returns (its handler threw, or it stopped
+/// before handling it) or that the broker redelivers (its consumer's connection died) is published to the back of the
+/// pool again with its count of returns, and after <see cref="RabbitMqFabricOptions.DeliveryLimit"/> returns it goes to
+/// the job's dead-letter queue instead (and is a dead letter of the member's node). Either way the next member sees it
+/// marked redelivered;</item>
 /// <item>each topic subscriber has a durable queue bound to the job's topic exchange, so a broadcast reaches every subscriber.</item>
 /// </list>
 /// Every publish is persistent and waits for the broker's confirm, retrying while the broker is unreachable; the
@@ -318,12 +319,12 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
 
     private async Task OnPoolDeliveryAsync(NodeLink link, ActorAddress member, QueueConsumer consumer, BasicDeliverEventArgs delivery)
     {
-        if (Read(delivery) is not (_, { } envelope))
+        if (Read(delivery) is not ({ } pool, { } envelope))
         {
             consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
             return;
         }
-        var returnable = new Returnable(member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope.MessageId, envelope.Message.Descriptor.FullName);
+        var returnable = new Returnable(pool, member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope);
         if (delivery.Redelivered)
         {
             // The broker redelivers it because a consumer died holding it: count that as a return too, so a message
@@ -377,14 +378,18 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     private async Task ReturnToPoolAsync(QueueConsumer consumer, ulong deliveryTag, Returnable message)
     {
         var returns = message.Returns + 1;
+        var (messageId, type) = (message.Envelope.MessageId, message.Envelope.Message.Descriptor.FullName);
         if (returns > _options.DeliveryLimit)
         {
             _log.Warning("Pool message {MessageId} ({MessageType}) was returned {Returns} times; moved to {DeadLetterQueue}",
-                message.MessageId, message.Type, returns, _names.DeadLetterQueue);
+                messageId, type, returns, _names.DeadLetterQueue);
             consumer.Settle(deliveryTag, ack: false, requeue: false);
+            if (_nodes.TryGetValue(message.Member.Node, out var link))
+                link.Node.DeadLetter(message.Pool, message.Envelope,
+                    $"returned {returns} times, past the delivery limit of {_options.DeliveryLimit}; moved to {_names.DeadLetterQueue}");
             return;
         }
-        var properties = Persistent(message.MessageId, message.Type);
+        var properties = Persistent(messageId, type);
         properties.Headers = new Dictionary<string, object?> { [ReturnsHeader] = returns };
         try
         {
@@ -393,7 +398,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         }
         catch (Exception e)
         {
-            _log.Warning(e, "Returning pool message {MessageId} of {Member} failed; the broker requeues it", message.MessageId, message.Member);
+            _log.Warning(e, "Returning pool message {MessageId} of {Member} failed; the broker requeues it", messageId, message.Member);
             consumer.Settle(deliveryTag, ack: false, requeue: true);
         }
     }
@@ -427,7 +432,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             {
                 var routed = await PublishAsync(_names.NodeExchange, target.Node, mandatory: true, properties, body, default);
                 if (!routed && kind == "watch" && _nodes.TryGetValue(watcher.Node, out var local))
-                    await local.Node.DeliverAsync(watcher, new Envelope(new Terminated { Actor = target.ToString() }, target, ActorSystem.NewMessageId()), default);
+                    await local.Node.DeliverAsync(watcher,
+                        ActorSystem.TerminatedEnvelope(target, $"node '{target.Node}' has no queue on the broker (unknown or gone)"), default);
             }
             catch (Exception e)
             {
@@ -555,8 +561,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             [.. Members.Values, .. Subscriptions.Values, .. NodeConsumer is null ? Array.Empty<QueueConsumer>() : [NodeConsumer]];
     }
 
-    /// <summary>What is needed to put a pool message back: who returned it, how often it was returned, its bytes.</summary>
-    private sealed record Returnable(ActorAddress Member, int Returns, byte[] Body, string MessageId, string Type);
+    /// <summary>What is needed to put a pool message back: its pool, who returned it, how often it was returned, its bytes and what they say.</summary>
+    private sealed record Returnable(ActorAddress Pool, ActorAddress Member, int Returns, byte[] Body, Envelope Envelope);
 
     /// <summary>A pool delivery's acknowledgement: completed when handled, returned (to another member) otherwise.</summary>
     private sealed class Receipt(RabbitMqFabric fabric, QueueConsumer consumer, ulong deliveryTag, Returnable message) : IDeliveryReceipt

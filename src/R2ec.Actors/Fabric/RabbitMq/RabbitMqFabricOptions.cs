@@ -49,10 +49,11 @@ public sealed record RabbitMqFabricOptions
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How many times a pool message may be returned (its consumer stopped or died before finishing it) before it goes
-    /// to the dead-letter queue instead of looping. A job-wide setting: every node must use the same value.
+    /// How many times a pool message may be returned (its handler threw, or its consumer stopped or died before
+    /// finishing it) before it goes to the dead-letter queue instead of looping. A job-wide setting: every node must use
+    /// the same value.
     /// </summary>
-    public int DeliveryLimit { get; init; } = 5;
+    public int DeliveryLimit { get; init; } = IFabric.DefaultDeliveryLimit;
 
     /// <summary>Unacknowledged messages a node's own queue hands its consumer at a time.</summary>
     public int NodePrefetch { get; init; } = 64;

@@ -58,7 +58,7 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
         }
         foreach (var requested in request.Samples)
         {
-            if (request.InjectFault && request.Attempt == 0 && requested.SampleIndex == request.FaultSample)
+            if (request.InjectFault && request.Attempt == 0 && !Context.Redelivered && requested.SampleIndex == request.FaultSample)
                 throw new InjectedFaultException($"injected rollout failure at step {request.Step}, sample {requested.SampleIndex}");
             var clock = Stopwatch.StartNew();
             var policy = await replica.AtAsync(request.PolicyVersion, request.Weights);

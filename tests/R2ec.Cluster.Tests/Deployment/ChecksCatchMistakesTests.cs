@@ -17,6 +17,8 @@ public sealed class ChecksCatchMistakesTests
             "LearnerNode", "Cluster:LearnerNode");
         yield return Case("A learner without --resume", learner, "            - --resume\n", "",
             "LearnerNode", "--resume");
+        yield return Case("A node named after the machine", rollout, "fieldPath: metadata.name", "fieldPath: spec.nodeName",
+            "NodeNames", "R2EC__Cluster__Node");
         yield return Case("A wrong metrics port", rollout, "containerPort: 9090", "containerPort: 9091",
             "ProbesAndMetrics", "Cluster:EndpointsListen");
         yield return Case("A wrong readiness path", learner, "path: /ready", "path: /healthz",

@@ -30,6 +30,7 @@ internal static class DeploymentChecks
             [nameof(BrokerAlternatives)] = (f, _) => BrokerAlternatives(f),
             [nameof(ConfigMount)] = (f, _) => ConfigMount(f),
             [nameof(LearnerNode)] = LearnerNode,
+            [nameof(NodeNames)] = (f, _) => NodeNames(f),
             [nameof(GoverningServices)] = (f, _) => GoverningServices(f),
             [nameof(Selectors)] = (f, _) => Selectors(f),
             [nameof(Labels)] = (f, _) => Labels(f),
@@ -158,6 +159,23 @@ internal static class DeploymentChecks
         var servicePort = service?.Root.Items("spec", "ports").FirstOrDefault(p => p.Int("port") == advertise.Port);
         if (servicePort is null || learner.ResolvePort(servicePort.Text("targetPort")) != listen)
             yield return $"Service {serviceName}: no port {advertise.Port} (Cluster:BlobAdvertise) leading to the blob server's port {listen}";
+    }
+
+    /// <summary>Every node takes its pod's name, so the learner pod is the node Cluster:LearnerNode names.</summary>
+    public static IEnumerable<string> NodeNames(DeploymentFiles files)
+    {
+        var variable = JobConfiguration.EnvironmentPrefix + "Cluster__Node";
+        foreach (var w in files.Workloads)
+        {
+            foreach (var c in w.NodeContainers)
+            {
+                if (c.Texts("args").Contains("--node"))
+                    yield return $"{w.Name}: --node would give every replica the same name";
+                var env = c.Items("env").FirstOrDefault(e => e.Text("name") == variable);
+                if (env is null || env.Text("valueFrom", "fieldRef", "fieldPath") != "metadata.name")
+                    yield return $"{w.Name}: {variable} must come from the pod's metadata.name";
+            }
+        }
     }
 
     /// <summary>Every StatefulSet names an existing headless Service that selects its own pods.</summary>

@@ -14,10 +14,6 @@ internal static class Repository
     public static DeploymentFiles Files => LazyFiles.Value;
 
     /// <summary>cluster.json as the nodes load it, with no environment overrides leaking in from the test machine.</summary>
-    /// <remarks>
-    /// Cluster:Node is set because cluster.json leaves it empty (each pod takes its host name) and no check reads it:
-    /// on 0888a7b the loader binds that empty string as null and ClusterOptions.Validate throws NullReferenceException.
-    /// </remarks>
     public static JobOptions Options(params string[] sets) =>
-        JobConfiguration.Load(Path.Combine(RepoPaths.Root, ClusterConfig), ["Cluster:Node=r2ec-learner-0", .. sets], new Hashtable());
+        JobConfiguration.Load(Path.Combine(RepoPaths.Root, ClusterConfig), sets, new Hashtable());
 }

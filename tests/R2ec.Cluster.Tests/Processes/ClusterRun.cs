@@ -87,7 +87,7 @@ internal sealed class ClusterRun : IDisposable
     public void Dispose()
     {
         foreach (var p in _processes)
-            p.Dispose();
+            p.Kill();
         if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
         {
             foreach (var p in _processes)
@@ -98,5 +98,7 @@ internal sealed class ClusterRun : IDisposable
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
+        foreach (var p in _processes)
+            p.Dispose();
     }
 }

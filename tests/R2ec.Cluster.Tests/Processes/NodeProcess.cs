@@ -40,6 +40,7 @@ internal sealed class NodeProcess : IDisposable
         _process.Exited += (_, _) => OnExited();
         if (!_process.Start())
             throw new InvalidOperationException($"could not start {name}");
+        Id = _process.Id;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -65,7 +66,7 @@ internal sealed class NodeProcess : IDisposable
     public static NodeProcess Start(string name, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment) =>
         new(name, args, environment);
 
-    public int Id => _process.Id;
+    public int Id { get; }
 
     public bool HasExited => _exited.Task.IsCompleted;
 
@@ -84,6 +85,11 @@ internal sealed class NodeProcess : IDisposable
             lock (_gate) return [.. _stderr];
         }
     }
+
+    /// <summary>The rendered messages of the JSON log lines at <paramref name="levels"/> (Warning, Error, …) on stderr.</summary>
+    public IEnumerable<string> Messages(params string[] levels) =>
+        Stderr.Where(l => l.StartsWith('{') && levels.Any(level => l.Contains($"\"@l\":\"{level}\"", StringComparison.Ordinal)))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("@m").GetString()!);
 
     /// <summary>The first line on stdout or stderr (already written or still to come) that <paramref name="match"/> accepts.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
@@ -144,7 +150,7 @@ internal sealed class NodeProcess : IDisposable
         lock (_gate)
         {
             var code = _exited.Task.IsCompleted ? $"exit code {_exited.Task.Result}" : "running";
-            return $"===== {Name} (pid {_process.Id}, {code}): stdout =====\n{string.Join('\n', _stdout.TakeLast(lines))}\n" +
+            return $"===== {Name} (pid {Id}, {code}): stdout =====\n{string.Join('\n', _stdout.TakeLast(lines))}\n" +
                    $"===== {Name}: stderr (last {lines} lines) =====\n{string.Join('\n', _stderr.TakeLast(lines))}\n";
         }
     }

@@ -13,20 +13,29 @@ public abstract class ProcessTest
     /// <summary>A bound on one multi-process run of the tiny job on a loaded 2-core machine.</summary>
     protected static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(180);
 
-    private readonly List<ClusterRun> _runs = [];
+    /// <summary>Torn down in order: the runs (their processes) before the private brokers they use.</summary>
+    private readonly List<IDisposable> _teardown = [];
 
     private protected ClusterRun NewRun(RabbitMqBroker broker, string job)
     {
         var run = new ClusterRun(broker, job);
-        _runs.Add(run);
+        _teardown.Insert(0, run);
         return run;
+    }
+
+    /// <summary>A broker of this test alone, for a test that restarts it.</summary>
+    private protected RabbitMqBroker NewBroker()
+    {
+        var broker = RabbitMqBroker.Start(TimeSpan.FromSeconds(120));
+        _teardown.Add(broker);
+        return broker;
     }
 
     [TearDown]
     public void KillProcesses()
     {
-        foreach (var run in _runs)
-            run.Dispose();
-        _runs.Clear();
+        foreach (var item in _teardown)
+            item.Dispose();
+        _teardown.Clear();
     }
 }

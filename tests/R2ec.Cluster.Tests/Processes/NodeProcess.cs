@@ -91,13 +91,17 @@ internal sealed class NodeProcess : IDisposable
         Stderr.Where(l => l.StartsWith('{') && levels.Any(level => l.Contains($"\"@l\":\"{level}\"", StringComparison.Ordinal)))
             .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("@m").GetString()!);
 
-    /// <summary>The first line on stdout or stderr (already written or still to come) that <paramref name="match"/> accepts.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
+    /// <summary>
+    /// The first line on stdout or stderr that <paramref name="match"/> accepts: already written or still to come, or
+    /// only one still to come when <paramref name="fresh"/> is set.
+    /// </summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what, bool fresh = false,
+        CancellationToken cancel = default)
     {
         TaskCompletionSource<string> found;
         lock (_gate)
         {
-            var seen = _stderr.Concat(_stdout).FirstOrDefault(match);
+            var seen = fresh ? null : _stderr.Concat(_stdout).FirstOrDefault(match);
             if (seen is not null)
                 return seen;
             if (_exited.Task.IsCompleted)
@@ -107,7 +111,7 @@ internal sealed class NodeProcess : IDisposable
         }
         try
         {
-            return await found.Task.WaitAsync(timeout);
+            return await found.Task.WaitAsync(timeout, cancel);
         }
         catch (TimeoutException)
         {

@@ -18,6 +18,7 @@ public sealed class BrokerRestartTests : ProcessTest
         Assert.That(await run.WaitForJobAsync(learner, RunTimeout), Is.Zero, "the run completes");
         TestContext.Out.WriteLine("learner's warnings and errors:\n" + string.Join('\n', learner.Messages("Warning", "Error")));
         var record = RunRecord.Read(run.RunDirectory, learner.Stdout);
+        TestContext.Out.WriteLine(record.DeliverySummary());
         var expected = await reference;
         Assert.Multiple(() =>
         {

@@ -21,6 +21,7 @@ public sealed class LearnerCrashTests : ProcessTest
 
         TestContext.Out.WriteLine("learner's warnings and errors:\n" + string.Join('\n', resumed.Messages("Warning", "Error")));
         var record = RunRecord.Read(run.RunDirectory, resumed.Stdout);
+        TestContext.Out.WriteLine(record.DeliverySummary());
         var expected = await reference;
         var resume = record.Events.LastOrDefault(e => e.Message.StartsWith("Job resuming", StringComparison.Ordinal));
         Assert.That(resume, Is.Not.Null, "the restarted learner logged that it resumes from a checkpoint");

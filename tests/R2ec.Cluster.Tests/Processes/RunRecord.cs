@@ -50,6 +50,16 @@ internal sealed partial class RunRecord
     public IEnumerable<MembershipChange> Membership => Events.Where(e => e.Fields.TryGetProperty("MembershipEvent", out _))
         .Select(e => new MembershipChange(e.Index, e.Text("MembershipEvent"), e.Text("Member"), e.Text("Incarnation")));
 
+    /// <summary>What the faults of a run cost, for the test's output: re-requests, dropped duplicates and ignored groups.</summary>
+    public string DeliverySummary()
+    {
+        string Counter(string name) => string.Join(", ", Metrics.Where(m => m.Stage == "recpo" && m.Values.ContainsKey(name))
+            .Select(m => $"step {m.Step}: {m.Values[name]}"));
+        var ignored = Events.Where(e => e.Template.StartsWith("Learner ignored group", StringComparison.Ordinal))
+            .Select(e => $"step {e.Text("Step")} sample {e.Text("Sample")} {e.Text("Outcome")}");
+        return $"re-requests [{Counter("rerequests")}]; groups dropped [{Counter("groupsDropped")}]; ignored groups [{string.Join(", ", ignored)}]";
+    }
+
     public static RunRecord Read(string root, IEnumerable<string> stdout)
     {
         var table = stdout.Where(l => l.StartsWith('|')).ToArray();

@@ -22,6 +22,7 @@ public sealed class BrokerRestartTests : ProcessTest
         var expected = await reference;
         Assert.Multiple(() =>
         {
+            Assert.That(learner.Messages("Warning"), Has.Some.StartsWith("RabbitMQ connection lost"), "the learner's node lost the broker and reconnected");
             Assert.That(record.AccountingDifferences(expected), Is.Empty, "every planned (step, sample) group accepted exactly once");
             Assert.That(record.Table, Is.EqualTo(expected.Table), "the test table");
             Assert.That(record.MetricDifferences(expected, "rerequests", "groupsDropped"), Is.Empty);

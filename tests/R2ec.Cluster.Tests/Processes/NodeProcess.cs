@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using R2ec.TestSupport;
 
 namespace R2ec.Cluster.Tests.Processes;
@@ -147,6 +148,18 @@ internal sealed class NodeProcess : IDisposable
         }
         _process.WaitForExit(30_000);
     }
+
+    /// <summary>SIGTERM, as Kubernetes sends before it deletes a pod: the node is asked to leave.</summary>
+    public void Terminate()
+    {
+        if (!HasExited && Signal(Id, SigTerm) != 0)
+            throw new InvalidOperationException($"kill(SIGTERM) of {Name} (pid {Id}) failed with errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 
     /// <summary>The last <paramref name="lines"/> lines of both streams, for a failing test's output.</summary>
     public string Tail(int lines)

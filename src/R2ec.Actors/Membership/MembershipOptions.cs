@@ -12,6 +12,6 @@ public sealed record MembershipOptions
     /// <summary>A suspect member without a heartbeat for this much longer is removed (MemberRemoved).</summary>
     public TimeSpan RemoveAfter { get; init; } = TimeSpan.FromSeconds(25);
 
-    /// <summary>Members (Up) each role needs before the job starts, e.g. {"rollout": 2, "learner": 1}.</summary>
+    /// <summary>Members (Up) each role needs before the job starts, e.g. {"rollout": 2, "learner": 1}; a member counts toward each of its roles.</summary>
     public IReadOnlyDictionary<string, int> MinimumMembers { get; init; } = new Dictionary<string, int>();
 }

@@ -29,7 +29,7 @@ public sealed class MembershipTracker
     /// <summary>Roles short of their minimum, with how many Up members they lack.</summary>
     public IReadOnlyDictionary<string, int> MissingMembers() =>
         _options.MinimumMembers
-            .Select(kv => (kv.Key, Missing: kv.Value - _members.Values.Count(m => m.Role == kv.Key && m.Status == MemberStatus.Up)))
+            .Select(kv => (kv.Key, Missing: kv.Value - _members.Values.Count(m => m.HasRole(kv.Key) && m.Status == MemberStatus.Up)))
             .Where(r => r.Missing > 0)
             .ToDictionary(r => r.Key, r => r.Missing, StringComparer.Ordinal);
 

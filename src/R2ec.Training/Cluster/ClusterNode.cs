@@ -35,6 +35,9 @@ public static class ClusterNode
     /// <summary>The membership role whose minimum the learner's node waits for.</summary>
     public const string RolloutRole = "rollout";
 
+    /// <summary>The membership role of the reward actor's node, waited for when it is not the learner's.</summary>
+    public const string RewardRole = "reward";
+
     /// <summary>Runs the node until the job ends, it is asked to leave, or <paramref name="stop"/> fires.</summary>
     /// <param name="options">The job's configuration (every node of a job uses the same).</param>
     /// <param name="data">The dataset, loaded by this node.</param>
@@ -87,7 +90,11 @@ public static class ClusterNode
                 if (purged > 0)
                     jobLog.Warning("Dropped {Count} rollout requests an earlier run of this job left in the pool", purged);
                 system.Spawn("membership-announcer", HeartbeatAnnouncer.Props(NodeRoleNames.Format(roles), 1, membership));
-                var wanted = membership with { MinimumMembers = new Dictionary<string, int> { [RolloutRole] = cluster.MinimumRolloutNodes } };
+                // A reward actor in another process must be up too: steps cannot complete without it.
+                var minimum = new Dictionary<string, int> { [RolloutRole] = cluster.MinimumRolloutNodes };
+                if (!roles.HasFlag(NodeRoles.Reward))
+                    minimum[RewardRole] = 1;
+                var wanted = membership with { MinimumMembers = minimum };
                 var (props, state) = MembershipMonitor.Create(wanted);
                 system.Spawn("membership-monitor", props);
                 Volatile.Write(ref ready.Value, true);

@@ -58,7 +58,10 @@ public sealed class ClusterOptions
     [Description("returns of a pool message before it is dead-lettered")]
     public int DeliveryLimit { get; init; } = 5;
 
-    /// <summary>Rollout nodes that must be up before the learner node starts the job.</summary>
+    /// <summary>
+    /// Nodes holding the rollout role that must be up before the learner node starts the job (the learner's own node
+    /// counts when it holds the role too). A reward node other than the learner's is always waited for as well.
+    /// </summary>
     [Description("rollout nodes up before the job starts")]
     public int MinimumRolloutNodes { get; init; } = 1;
 

@@ -100,6 +100,18 @@ public sealed class MembershipTrackerTests
     }
 
     [Test]
+    public void A_member_with_several_roles_counts_toward_each()
+    {
+        var tracker = new MembershipTracker(Options);
+        tracker.OnHeartbeat(Beat("l1", role: "coordinator,learner,rollout"), At(0));
+        Assert.That(tracker.MissingMembers(), Is.EqualTo(new Dictionary<string, int> { ["rollout"] = 1 }));
+
+        tracker.OnHeartbeat(Beat("w1", role: "rollout"), At(0));
+        Assert.That(tracker.HasMinimumMembers, Is.True);
+        Assert.That(tracker.Members.Single(m => m.Node == "l1").HasRole("rollou"), Is.False, "roles match whole");
+    }
+
+    [Test]
     public void The_job_waits_for_the_minimum_of_up_members_per_role()
     {
         var tracker = new MembershipTracker(Options);

@@ -16,6 +16,7 @@ internal sealed class QueueConsumer
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _pending = [];
     private string? _consumerTag;
+    private Task? _closing;
     private int _unsettled;
     private bool _cancelled;
 
@@ -105,10 +106,16 @@ internal sealed class QueueConsumer
 
     /// <summary>
     /// Closes the channel once the settlements already under way are sent (so a handled message is not handed out
-    /// again); the broker gives every delivery still unsettled to another consumer.
+    /// again); the broker gives every delivery still unsettled to another consumer. Closing twice waits for the first.
     /// </summary>
-    public async Task CloseAsync()
+    public Task CloseAsync()
     {
+        lock (_gate) return _closing ??= CloseCoreAsync();
+    }
+
+    private async Task CloseCoreAsync()
+    {
+        await Task.Yield(); // the caller holds the gate
         Task[] pending;
         lock (_gate) pending = [.. _pending];
         try

@@ -349,6 +349,7 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         if (IsRemoteTerminated(envelope, out var stopped) && !CloseRemoteWatch(stopped, target))
         {
             Log.Debug("Dropped a Terminated of {Stopped} for {Watcher}: the watch had already ended (unwatched or node down)", stopped, target);
+            envelope.Receipt?.Complete(); // done with, so a fabric that waits for it lets it go
             return default;
         }
         return EnqueueLocalAsync(target, envelope, cancellationToken);

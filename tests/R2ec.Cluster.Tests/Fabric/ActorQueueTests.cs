@@ -189,6 +189,27 @@ public sealed class ActorQueueTests
     }
 
     [Test]
+    public async Task A_dropped_Terminated_is_acknowledged_so_the_actors_queue_keeps_flowing()
+    {
+        await using var nodes = new ClusterNodes(_broker, "aq-dropped");
+        var fabricA = await nodes.FabricAsync(nodes.Options with { ActorPrefetch = 1 });
+        await using var a = new ActorSystem("node-a", fabric: fabricA);
+        var (_, fabricB) = await nodes.StartAsync("node-b");
+        var handled = new Inbox<string>();
+        var coordinator = a.Spawn("coordinator", LambdaActor.Props((_, m) => handled.Add(m.Descriptor.Name)));
+        var gone = new ActorAddress("node-b", "/user/worker");
+
+        // Terminated of a watch the coordinator does not hold (it unwatched, or heard of the node's death already): dropped.
+        for (var i = 0; i < 2; i++)
+            await fabricB.SendAsync(coordinator.Address, ActorSystem.TerminatedEnvelope(gone, "stopped"), default);
+        await fabricB.SendAsync(coordinator.Address, new Envelope(Int(7), null, "after"), default);
+
+        Assert.That(await handled.NextAsync(), Is.EqualTo(Int32Value.Descriptor.Name), "with a prefetch of one, the queue moved past the drops");
+        await a.ShutdownAsync(TimeSpan.Zero);
+        await fabricA.DisposeAsync();
+    }
+
+    [Test]
     public async Task A_message_to_an_actor_that_is_not_running_is_a_dead_letter_of_its_node()
     {
         await using var nodes = new ClusterNodes(_broker, "aq-none");

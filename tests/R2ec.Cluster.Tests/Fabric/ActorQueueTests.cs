@@ -151,6 +151,25 @@ public sealed class ActorQueueTests
     }
 
     [Test]
+    public async Task An_actor_spawned_while_the_broker_is_down_gets_its_queue_once_the_broker_is_back()
+    {
+        await using var nodes = new ClusterNodes(_broker, "aq-outage");
+        var (a, _) = await nodes.StartAsync("node-a");
+        var (b, fabricB) = await nodes.StartAsync("node-b");
+        var restart = Task.Run(() => _broker.Restart(TimeSpan.FromSeconds(120), graceful: false));
+        await Eventually.Until(() => !fabricB.IsConnected || restart.IsCompleted, "the connection to drop");
+        Assert.That(fabricB.IsConnected, Is.False, "the broker went down before the spawn");
+        var handled = new Inbox<int>();
+
+        var late = await Task.Run(() => b.Spawn("late", LambdaActor.Props((_, m) => handled.Add(((Int32Value)m).Value))));
+        await restart;
+        await a.Resolve(late.Address).TellAsync(Int(3));
+
+        Assert.That(await handled.NextAsync(), Is.EqualTo(3));
+        Assert.That(await QueueExistsAsync("r2ec.aq-outage.actor.node-b.user.late"), Is.True);
+    }
+
+    [Test]
     public async Task Messages_from_one_sender_are_handled_in_the_order_sent()
     {
         await using var nodes = new ClusterNodes(_broker, "aq-order");

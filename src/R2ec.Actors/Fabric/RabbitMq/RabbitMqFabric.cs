@@ -45,6 +45,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
 {
     private const string ControlHeader = "r2ec-control";
     private const string ReturnsHeader = "r2ec-returns";
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private readonly RabbitMqFabricOptions _options;
     private readonly MessageSerializer _serializer;
     private readonly ILogger _log;
@@ -65,6 +66,9 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         _publishers = publishers;
         _names = names;
     }
+
+    /// <summary>Whether the broker connection is up now (it recovers by itself after a loss).</summary>
+    internal bool IsConnected => _connection.IsOpen;
 
     /// <summary>The queue where messages end that were returned too often or could not be read.</summary>
     public string DeadLetterQueue => _names.DeadLetterQueue;
@@ -199,12 +203,15 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>Declares the actor's durable queue (it may exist already, left by a crashed predecessor) and starts consuming it.</remarks>
+    /// <remarks>
+    /// Declares the actor's durable queue (it may exist already, left by a crashed predecessor) and starts consuming it;
+    /// while the broker is unreachable it waits, as a send would, up to <see cref="RabbitMqFabricOptions.PublishTimeout"/>.
+    /// </remarks>
     public void Register(ActorAddress actor)
     {
         var link = LinkOf(actor);
         if (link.Actors.ContainsKey(actor)) return;
-        Block(async () =>
+        Block(() => WhileUnreachableRetryAsync(async () =>
         {
             var queue = _names.ActorQueue(actor);
             await WithTopologyChannelAsync(async ch =>
@@ -215,7 +222,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             var consumer = await QueueConsumer.StartAsync(_connection, queue, (ushort)_options.ActorPrefetch, _log,
                 (c, delivery) => OnActorDeliveryAsync(link, actor, c, delivery));
             if (!link.Actors.TryAdd(actor, consumer)) await consumer.CloseAsync();
-        });
+        }, $"Registering {actor}"));
     }
 
     /// <inheritdoc />
@@ -575,7 +582,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         byte[] body, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(50);
+        var pause = FirstPause;
         while (true)
         {
             var channel = await _publishers.Reader.ReadAsync(cancellationToken);
@@ -603,7 +610,35 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
                 _publishers.Writer.TryWrite(channel);
             }
             await Task.Delay(pause, cancellationToken);
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+            pause = Longer(pause);
+        }
+    }
+
+    /// <summary>The next pause between retries: doubling, at most a second.</summary>
+    private static TimeSpan Longer(TimeSpan pause) => TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+
+    /// <summary>
+    /// Runs a topology step, again while the connection is down (it recovers by itself), for up to
+    /// <see cref="RabbitMqFabricOptions.PublishTimeout"/>, as a publish would wait; a refusal on an open connection fails at once.
+    /// </summary>
+    private async Task WhileUnreachableRetryAsync(Func<Task> step, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var pause = FirstPause;
+        while (true)
+        {
+            try
+            {
+                await step();
+                return;
+            }
+            catch (Exception e) when (QueueConsumer.IsConnectionFailure(e) && !_connection.IsOpen && clock.Elapsed < _options.PublishTimeout
+                                      && Volatile.Read(ref _disposed) == 0)
+            {
+                _log.Debug(e, "{What} failed without a broker connection; retrying", what);
+            }
+            await Task.Delay(pause);
+            pause = Longer(pause);
         }
     }
 

@@ -234,7 +234,9 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     public async Task UnregisterAsync(ActorAddress actor)
     {
         if (!_nodes.TryGetValue(actor.Node, out var link) || !link.Actors.TryRemove(actor, out var consumer)) return;
+        if (link.Leaving.TryGetValue(actor, out var leaving)) await leaving;
         await consumer.CloseAsync();
+        link.Leaving.TryRemove(actor, out _);
         if (Volatile.Read(ref _disposed) == 1) return;
         try
         {
@@ -326,29 +328,20 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     /// <inheritdoc />
     /// <remarks>
     /// The actor's own queue is unbound (a send now falls back to the node's queue, where the stopping actor's node
-    /// takes it or records a dead letter) and its consumer cancelled; <see cref="UnregisterAsync"/> removes the queue.
+    /// takes it or records a dead letter) and its consumer cancelled, without waiting: a delivery that still comes is
+    /// held unsettled, goes back to the queue when the channel closes, and is a dead letter when <see cref="UnregisterAsync"/>
+    /// removes the queue.
     /// </remarks>
     public void Forget(ActorAddress member)
     {
         if (!_nodes.TryGetValue(member.Node, out var link)) return;
+        if (link.Actors.TryGetValue(member, out var own))
+            link.Leaving[member] = Task.Run(() => LeaveAsync(member, own));
         var pools = link.Members.Keys.Where(k => k.Member == member).ToArray();
         var topics = link.Subscriptions.Keys.Where(k => k.Subscriber == member).ToArray();
-        var own = link.Actors.GetValueOrDefault(member);
-        if (pools.Length == 0 && topics.Length == 0 && own is null) return;
+        if (pools.Length == 0 && topics.Length == 0) return;
         Block(async () =>
         {
-            if (own is not null)
-            {
-                try
-                {
-                    await WithTopologyChannelAsync(ch => ch.QueueUnbindAsync(own.Queue, _names.NodeExchange, RabbitMqNames.ActorRoutingKey(member)));
-                }
-                catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
-                {
-                    _log.Debug(e, "Unbinding the queue of {Actor} without a broker connection", member);
-                }
-                await own.CancelAsync();
-            }
             foreach (var key in pools)
                 if (link.Members.TryRemove(key, out var consumer))
                     await consumer.CancelAsync();
@@ -359,6 +352,19 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
                     await WithTopologyChannelAsync(ch => ch.QueueDeleteAsync(consumer.Queue));
                 }
         });
+    }
+
+    private async Task LeaveAsync(ActorAddress actor, QueueConsumer consumer)
+    {
+        try
+        {
+            await WithTopologyChannelAsync(ch => ch.QueueUnbindAsync(consumer.Queue, _names.NodeExchange, RabbitMqNames.ActorRoutingKey(actor)));
+        }
+        catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+        {
+            _log.Debug(e, "Unbinding the queue of {Actor} without a broker connection", actor);
+        }
+        await consumer.CancelAsync();
     }
 
     /// <inheritdoc />
@@ -429,6 +435,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
             return;
         }
+        // The actor is stopping: hold it until the channel closes, so it goes back and ends with what is left in the queue.
+        if (link.Leaving.ContainsKey(actor)) return;
         var handledKey = actor.Path + "\n" + envelope.MessageId;
         if (link.Handled.Contains(handledKey))
         {
@@ -719,6 +727,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         public IFabricNode Node { get; } = node;
         public QueueConsumer? NodeConsumer { get; set; }
         public ConcurrentDictionary<ActorAddress, QueueConsumer> Actors { get; } = new();
+        /// <summary>Unbinding and cancelling under way for actors that are stopping (see <see cref="Forget"/>).</summary>
+        public ConcurrentDictionary<ActorAddress, Task> Leaving { get; } = new();
         /// <summary>Actor path and id of the messages this node's actors handled from their own queues, so a repeat is dropped.</summary>
         public MessageDeduplicator Handled { get; } = new();
         public ConcurrentDictionary<(ActorAddress Pool, ActorAddress Member), QueueConsumer> Members { get; } = new();

@@ -170,6 +170,30 @@ public sealed class ActorQueueTests
     }
 
     [Test]
+    public async Task The_queue_of_an_actor_whose_node_crashed_for_good_expires()
+    {
+        await using var nodes = new ClusterNodes(_broker, "aq-expiry");
+        var crashed = await nodes.FabricAsync(nodes.Options with { AbandonedQueueExpiry = TimeSpan.FromSeconds(1) });
+        var system = new ActorSystem("node-b", fabric: crashed);
+        system.Spawn("learner", LambdaActor.Props((_, _) => { }));
+        const string queue = "r2ec.aq-expiry.actor.node-b.user.learner";
+        Assert.That(await QueueExistsAsync(queue), Is.True);
+
+        await crashed.DisposeAsync();
+        await system.DisposeAsync();
+
+        // A declaration counts as a use and restarts the expiry clock, so look only now and then.
+        var gone = false;
+        for (var look = 0; look < 20 && !gone; look++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            gone = !await QueueExistsAsync(queue);
+        }
+        Assert.That(gone, Is.True, "the abandoned queue expired");
+        Assert.That(await QueueExistsAsync("r2ec.aq-expiry.node.node-b"), Is.False, "the node's queue expired with it");
+    }
+
+    [Test]
     public async Task Messages_from_one_sender_are_handled_in_the_order_sent()
     {
         await using var nodes = new ClusterNodes(_broker, "aq-order");

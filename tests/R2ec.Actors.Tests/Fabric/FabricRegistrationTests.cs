@@ -33,7 +33,8 @@ public sealed class FabricRegistrationTests
             "no guardian, no Ask slot");
         await system.StopAsync(parent);
 
-        Assert.That(fabric.Events.Skip(3), Is.EqualTo(new[] { "forget /user/parent", "forget /user/parent/child", "-/user/parent/child", "-/user/parent" }),
+        Assert.That(fabric.Events.Skip(3),
+            Is.EqualTo(new[] { "forget /user/parent", "forget /user/parent/child", "-/user/parent/child", "-/user/parent" }),
             "children stop first; each is forgotten when it starts stopping and unregistered once it has stopped");
     }
 

@@ -251,7 +251,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
                     left++;
                 }
                 await ch.QueueDeleteAsync(consumer.Queue);
-                if (left > 0) _log.Warning("Actor {Actor} stopped with {Count} messages in its queue; moved to {DeadLetterQueue}", actor, left, _names.DeadLetterQueue);
+                if (left > 0)
+                    _log.Warning("Actor {Actor} stopped with {Count} messages in its queue; moved to {DeadLetterQueue}", actor, left, _names.DeadLetterQueue);
             });
         }
         catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
@@ -424,8 +425,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
             return;
         }
-        await DeliverWithReceiptAsync(link, member, consumer, delivery, new Returnable(pool, member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope),
-            handled: null);
+        var message = new Returnable(pool, member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope);
+        await DeliverWithReceiptAsync(link, member, consumer, delivery, message, handled: null);
     }
 
     private async Task OnActorDeliveryAsync(NodeLink link, ActorAddress actor, QueueConsumer consumer, BasicDeliverEventArgs delivery)
@@ -445,8 +446,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             consumer.Settle(delivery.DeliveryTag, ack: true);
             return;
         }
-        await DeliverWithReceiptAsync(link, actor, consumer, delivery, new Returnable(actor, actor, ReturnsOf(delivery), delivery.Body.ToArray(), envelope),
-            handledKey);
+        var message = new Returnable(actor, actor, ReturnsOf(delivery), delivery.Body.ToArray(), envelope);
+        await DeliverWithReceiptAsync(link, actor, consumer, delivery, message, handledKey);
     }
 
     /// <summary>

@@ -38,7 +38,12 @@ public static class CliApp
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = output, Error = error, EnableDefaultExceptionHandler = false,
+                // Long commands handle SIGTERM and Ctrl-C themselves (TerminationSignals); others end at once.
+                ProcessTerminationTimeout = null,
+            });
         }
         catch (ConfigurationException e)
         {

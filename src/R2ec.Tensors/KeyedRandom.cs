@@ -1,3 +1,5 @@
+using static R2ec.Shared.SplitMix64;
+
 namespace R2ec.Tensors;
 
 /// <summary>
@@ -29,12 +31,5 @@ public readonly struct KeyedRandom
         var u1 = 1.0 - Uniform(2 * index);
         var u2 = Uniform(2 * index + 1);
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

@@ -45,7 +45,8 @@ public static class NodeCommand
                 : System.Net.Dns.GetHostName();
             var run = roles.HasFlag(NodeRoles.Learner) ? OpenRun(options, parse.GetValue(resume)) : null;
             var data = TrainCommand.LoadData(options, store);
-            var result = await ClusterNode.RunAsync(options, data, new R2ecPolicyFactory(options), roles, name, run, Log.Logger, cancel);
+            using var signals = new TerminationSignals(cancel);
+            var result = await ClusterNode.RunAsync(options, data, new R2ecPolicyFactory(options), roles, name, run, Log.Logger, signals.Token);
             Log.Information("Node {Node} stopped: {Reason}", name, result.Reason);
             if (result.Job is { Completed: true } job)
             {

@@ -68,63 +68,45 @@ public static class TrainCommand
 
     private static async Task<int> RunAsync(JobOptions options, TrainingData data, RunDirectory run, TextWriter output, CancellationToken cancel)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var signals = new TerminationSignals(cancel);
+        var live = !Console.IsErrorRedirected && options.Logging.Format != LogFormat.Json;
+        JobResult result;
+        if (live)
         {
-            e.Cancel = true; // stop at the next step boundary, after a checkpoint
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        });
-        try
-        {
-            var live = !Console.IsErrorRedirected && options.Logging.Format != LogFormat.Json;
-            JobResult result;
-            if (live)
-            {
-                // On a terminal the live display replaces the per-step lines; the run's events.jsonl still gets every event.
-                var quiet = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Logger(Log.Logger).CreateLogger();
-                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-                result = await console.Progress()
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .StartAsync(async ctx =>
+            // On a terminal the live display replaces the per-step lines; the run's events.jsonl still gets every event.
+            var quiet = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Logger(Log.Logger).CreateLogger();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            result = await console.Progress()
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var tasks = new Dictionary<JobStage, ProgressTask>();
+                    var job = new TrainingJob(options, data, new R2ecPolicyFactory(options), run, quiet)
                     {
-                        var tasks = new Dictionary<JobStage, ProgressTask>();
-                        var job = new TrainingJob(options, data, new R2ecPolicyFactory(options), run, quiet)
+                        Progress = p =>
                         {
-                            Progress = p =>
-                            {
-                                if (!tasks.TryGetValue(p.Stage, out var task))
-                                    tasks[p.Stage] = task = ctx.AddTask(JobStages.Name(p.Stage), maxValue: Math.Max(1, p.Steps));
-                                task.Value = p.Step;
-                                task.Description = Markup.Escape(Describe(p));
-                            },
-                        };
-                        return await job.RunAsync(stop.Token);
-                    });
-            }
-            else
-            {
-                result = await new TrainingJob(options, data, new R2ecPolicyFactory(options), run, Log.Logger).RunAsync(stop.Token);
-            }
-            if (!result.Completed)
-            {
-                output.WriteLine($"interrupted at {JobStages.Name(result.State.Stage)} step {result.State.Step}; resume with: r2ec train --resume {run.Root}");
-                return CliApp.ExitFailure;
-            }
-            output.WriteLine($"run directory: {run.Root}");
-            output.WriteLine($"test split of {data.Name}, full ranking over {data.ItemCount} items, history masked:");
-            output.Write(MetricsRow.Markdown(result.Rows));
-            return 0;
+                            if (!tasks.TryGetValue(p.Stage, out var task))
+                                tasks[p.Stage] = task = ctx.AddTask(JobStages.Name(p.Stage), maxValue: Math.Max(1, p.Steps));
+                            task.Value = p.Step;
+                            task.Description = Markup.Escape(Describe(p));
+                        },
+                    };
+                    return await job.RunAsync(signals.Token);
+                });
         }
-        finally
+        else
         {
-            Console.CancelKeyPress -= onCancel;
+            result = await new TrainingJob(options, data, new R2ecPolicyFactory(options), run, Log.Logger).RunAsync(signals.Token);
         }
+        if (!result.Completed)
+        {
+            output.WriteLine($"interrupted at {JobStages.Name(result.State.Stage)} step {result.State.Step}; resume with: r2ec train --resume {run.Root}");
+            return CliApp.ExitFailure;
+        }
+        output.WriteLine($"run directory: {run.Root}");
+        output.WriteLine($"test split of {data.Name}, full ranking over {data.ItemCount} items, history masked:");
+        output.Write(MetricsRow.Markdown(result.Rows));
+        return 0;
     }
 
     private static string Describe(JobProgress p)

@@ -1,3 +1,5 @@
+using static R2ec.Shared.SplitMix64;
+
 namespace R2ec.Data.Datasets;
 
 /// <summary>
@@ -29,12 +31,5 @@ internal struct KeyedRandom
     {
         var u = 1.0 - NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u)) * Math.Cos(2.0 * Math.PI * NextDouble());
-    }
-
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-        return z ^ (z >> 31);
     }
 }

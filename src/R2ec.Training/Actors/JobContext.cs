@@ -2,6 +2,7 @@ using R2ec.Actors.Addressing;
 using R2ec.Training.Blobs;
 using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
+using R2ec.Training.DataPlane;
 
 namespace R2ec.Training.Actors;
 
@@ -30,6 +31,9 @@ internal sealed record JobContext(
     string RewardNode,
     string Incarnation)
 {
+    /// <summary>This node's counters for <c>/metrics</c>.</summary>
+    public NodeMetrics Metrics { get; init; } = new();
+
     public const string WeightsKind = "weights";
     public const string OptimizerKind = "optimizer";
     public const string ItemsKind = "items";

@@ -87,20 +87,26 @@ internal sealed class Learner(JobContext job) : Actor
             // Sampled for a run of the job that was killed and resumed: the resumed run requests its own groups.
             Context.Log.Debug("Learner ignored group of step {Step}, sample {Sample}: {Outcome} (incarnation {Incarnation})",
                 group.Group.Step, group.Group.SampleIndex, "StaleIncarnation", group.Group.Incarnation);
+            CountIgnored("StaleIncarnation");
             return;
         }
         var outcome = _collector!.Offer(group);
         if (outcome != GroupAcceptance.Accepted)
         {
             Context.Log.Debug("Learner ignored group of step {Step}, sample {Sample}: {Outcome}", group.Group.Step, group.Group.SampleIndex, outcome);
+            CountIgnored(outcome.ToString());
             return;
         }
         // The learner's accounting: one such event per (step, sample) proves each group was used exactly once.
         Context.Log.Debug("Learner accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
             group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
+        job.Metrics.Increment("r2ec_learner_groups_accepted_total", "Rewarded groups the learner used, each (step, sample) once.");
         if (_collector.IsComplete)
             await LearnAndPublishAsync();
     }
+
+    private void CountIgnored(string outcome) =>
+        job.Metrics.Increment("r2ec_learner_groups_ignored_total", "Rewarded groups the learner did not use, by reason.", 1, ("reason", outcome));
 
     private async Task LearnAndPublishAsync()
     {

@@ -69,7 +69,7 @@ public static class ClusterNode
         };
         return roles.HasFlag(NodeRoles.Learner)
             ? await RunLearnerAsync(options, data, factory, roles, run!, fabric, membership, metrics, ready, tls, log, stop)
-            : await RunWorkerAsync(options, data, factory, roles, node, fabric, membership, ready, log, stop);
+            : await RunWorkerAsync(options, data, factory, roles, node, fabric, membership, metrics, ready, log, stop);
     }
 
     private static async Task<NodeResult> RunLearnerAsync(JobOptions options, TrainingData data, IPolicyFactory factory, NodeRoles roles,
@@ -103,7 +103,8 @@ public static class ClusterNode
                 }
             },
             Completed: system => system.Resolve(JobContext.ControlTopic)
-                .TellAsync(new Shutdown { Reason = "job completed", DrainSeconds = cluster.DrainSeconds }).AsTask());
+                .TellAsync(new Shutdown { Reason = "job completed", DrainSeconds = cluster.DrainSeconds }).AsTask(),
+            Metrics: metrics);
         var job = new TrainingJob(options, data, factory, run, log, placement)
         {
             StepDone = (stage, _) => metrics.Increment("r2ec_job_steps_total", "Steps completed by this node's job driver.", 1, ("stage", JobStages.Name(stage))),
@@ -120,12 +121,12 @@ public static class ClusterNode
     }
 
     private static async Task<NodeResult> RunWorkerAsync(JobOptions options, TrainingData data, IPolicyFactory factory, NodeRoles roles, string node,
-        RabbitMqFabric fabric, MembershipOptions membership, StrongBox<bool> ready, ILogger log, CancellationToken stop)
+        RabbitMqFabric fabric, MembershipOptions membership, NodeMetrics metrics, StrongBox<bool> ready, ILogger log, CancellationToken stop)
     {
         var cluster = options.Cluster;
         var store = new WeightStore(null, new HashSet<string>(), FetcherFor(cluster, log));
         // Tokenizer and incarnation come with each request on this node.
-        var job = new JobContext(options, data, store, factory, [], cluster.LearnerNode, cluster.RewardNode, "");
+        var job = new JobContext(options, data, store, factory, [], cluster.LearnerNode, cluster.RewardNode, "") { Metrics = metrics };
         await using var system = new ActorSystem(node, new ActorSystemOptions { Seed = options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log, fabric);
         using var leave = new GracefulLeave(system, TimeSpan.FromSeconds(cluster.DrainSeconds));
         var shutdown = new TaskCompletionSource<Shutdown>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,6 +1,7 @@
 using R2ec.Actors.Fabric;
 using R2ec.Actors.Runtime;
 using R2ec.Training.Blobs;
+using R2ec.Training.DataPlane;
 using Serilog;
 
 namespace R2ec.Training.Jobs;
@@ -19,6 +20,7 @@ namespace R2ec.Training.Jobs;
 /// <param name="Store">The node's data plane.</param>
 /// <param name="Started">Runs once the actors are spawned, before the first stage (membership: wait for the workers).</param>
 /// <param name="Completed">Runs when the job has completed, before the node's actors stop (tell the other nodes).</param>
+/// <param name="Metrics">The node's counters served on <c>/metrics</c>, or null when nothing serves them.</param>
 internal sealed record JobPlacement(
     string LearnerNode,
     string RewardNode,
@@ -27,7 +29,8 @@ internal sealed record JobPlacement(
     IFabric? Fabric,
     WeightStore Store,
     Func<ActorSystem, ILogger, CancellationToken, Task>? Started = null,
-    Func<ActorSystem, Task>? Completed = null)
+    Func<ActorSystem, Task>? Completed = null,
+    NodeMetrics? Metrics = null)
 {
     /// <summary>Node name of the single-process placement.</summary>
     public const string LocalNode = "local";

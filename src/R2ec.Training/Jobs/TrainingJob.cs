@@ -12,6 +12,7 @@ using R2ec.Training.Blobs;
 using R2ec.Training.Checkpoints;
 using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
+using R2ec.Training.DataPlane;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
@@ -114,7 +115,10 @@ public sealed class TrainingJob
 
         var store = _placement.Store;
         // A new incarnation per invocation: groups still in flight for a killed predecessor are recognised and dropped.
-        var job = new JobContext(_options, _data, store, _factory, tokenizer, _placement.LearnerNode, _placement.RewardNode, Guid.NewGuid().ToString("N"));
+        var job = new JobContext(_options, _data, store, _factory, tokenizer, _placement.LearnerNode, _placement.RewardNode, Guid.NewGuid().ToString("N"))
+        {
+            Metrics = _placement.Metrics ?? new NodeMetrics(),
+        };
         store.Put(JobContext.TokenizerKind, 0, tokenizer);
         await using var system = new ActorSystem(job.LearnerNode,
             new ActorSystemOptions { Seed = _options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log, _placement.Fabric);

@@ -43,6 +43,24 @@ public sealed class TrainingJobTests
     }
 
     [Test]
+    public async Task NodeMetrics_CountEveryGroupTheLearnerUsed_OncePerStepAndSample()
+    {
+        var options = TinyJob.Options();
+        var metrics = new R2ec.Training.DataPlane.NodeMetrics();
+        var placement = JobPlacement.SingleProcess() with { Metrics = metrics };
+        var job = new TrainingJob(options, TinyJob.Data(options), new ToyPolicyFactory(), new RunDirectory(Path.Combine(_dir, "run")),
+            Serilog.Log.Logger, placement);
+
+        var result = await job.RunAsync();
+
+        var planned = options.Stages.RecPOSteps * options.Learner.UsersPerStep;
+        Assert.That(result.Completed, Is.True);
+        Assert.That(metrics.Value("r2ec_learner_groups_accepted_total"), Is.EqualTo(planned));
+        Assert.That(metrics.Value("r2ec_rollout_groups_total"), Is.GreaterThanOrEqualTo(planned));
+        Assert.That(metrics.ToPrometheusText(), Does.Contain("r2ec_rollout_tokens_total"));
+    }
+
+    [Test]
     public async Task SameSeed_GivesBitwiseIdenticalMetrics_WithOneAndFourRolloutWorkers()
     {
         var one = await TinyJob.Create(TinyJob.Options("Rollout:Workers=1"), Path.Combine(_dir, "one")).RunAsync();

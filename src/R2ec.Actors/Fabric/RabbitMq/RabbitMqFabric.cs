@@ -350,7 +350,15 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
                 if (link.Subscriptions.TryRemove(key, out var consumer))
                 {
                     await consumer.CloseAsync();
-                    await WithTopologyChannelAsync(ch => ch.QueueDeleteAsync(consumer.Queue));
+                    try
+                    {
+                        await WithTopologyChannelAsync(ch => ch.QueueDeleteAsync(consumer.Queue));
+                    }
+                    catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+                    {
+                        // A stopping actor must stop whatever the broker does; the queue expires unconsumed.
+                        _log.Warning(e, "Subscription queue {Queue} of {Member} not deleted (no broker connection)", consumer.Queue, member);
+                    }
                 }
         });
     }

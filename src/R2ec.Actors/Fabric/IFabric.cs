@@ -12,6 +12,10 @@ namespace R2ec.Actors.Fabric;
 /// lost is returned and delivered again (to any member, marked <see cref="Envelope.Redelivered"/>, not necessarily in
 /// its first order). A message returned more than the fabric's delivery limit times (default
 /// <see cref="DefaultDeliveryLimit"/>) is dead-lettered instead of looping through the pool.</para>
+/// <para>Messages to one actor are at most once in memory (straight into its mailbox). A broker-backed fabric keeps
+/// them in a durable queue per actor, between <see cref="Register"/> and <see cref="UnregisterAsync"/>, and hands them
+/// over with receipts by the same rule (returned ones come again to the same actor), so they survive a crash of the
+/// actor's node.</para>
 /// <see cref="InMemoryFabric"/> connects actor systems of one process; a broker-backed fabric does the same across
 /// processes. A fabric may serialise every message it carries, so a message that cannot cross machines fails at the sender.
 /// </summary>
@@ -27,6 +31,20 @@ public interface IFabric
     void Detach(string node);
 
     /// <summary>
+    /// A named actor of an attached node (a path under <c>/user</c>) started: from now on messages for it may wait for
+    /// it in the fabric. The actor system calls it once per actor before the actor's first message; a supervision
+    /// restart keeps the registration. An in-process fabric has nothing to do: the actor's mailbox is its queue.
+    /// </summary>
+    void Register(ActorAddress actor);
+
+    /// <summary>
+    /// A registered actor stopped for good (after <see cref="Forget"/>, once its mailbox was drained): messages that
+    /// still wait for it become dead letters and its place in the fabric is removed, so a later send finds no actor
+    /// there. Not called for a node that dies: what waits for its actors stays for a successor under the same name.
+    /// </summary>
+    Task UnregisterAsync(ActorAddress actor);
+
+    /// <summary>
     /// Carries an envelope to an actor of another node, a pool or a topic.
     /// Returns false when there is no route (an unknown node), so the sender records a dead letter.
     /// </summary>
@@ -38,7 +56,7 @@ public interface IFabric
     /// <summary>Adds an actor to a topic's subscribers.</summary>
     void Subscribe(ActorAddress topic, ActorAddress subscriber);
 
-    /// <summary>Removes an actor from every pool and topic (it stopped).</summary>
+    /// <summary>Removes an actor from every pool and topic and stops handing it messages (it is stopping).</summary>
     void Forget(ActorAddress member);
 
     /// <summary>Asks the target's node to send <see cref="Protocol.Terminated"/> to the watcher when the target stops.</summary>

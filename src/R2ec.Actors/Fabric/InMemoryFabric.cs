@@ -102,6 +102,16 @@ public sealed class InMemoryFabric : IFabric
     }
 
     /// <inheritdoc />
+    /// <remarks>Nothing to do in memory: a message goes straight into the actor's mailbox, or is a dead letter when there is none.</remarks>
+    public void Register(ActorAddress actor)
+    {
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Nothing to do in memory: the actor system already turned what was left in the mailbox into dead letters.</remarks>
+    public Task UnregisterAsync(ActorAddress actor) => Task.CompletedTask;
+
+    /// <inheritdoc />
     public void Forget(ActorAddress member)
     {
         foreach (var pool in _pools.Values)

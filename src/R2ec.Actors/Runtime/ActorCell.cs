@@ -71,7 +71,15 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
             if (!_children.TryAdd(name, child))
                 throw new InvalidOperationException($"actor {child.Address.Path} is already running");
         }
-        System.Register(child);
+        try
+        {
+            System.Register(child);
+        }
+        catch
+        {
+            _children.TryRemove(new KeyValuePair<string, ActorCell>(name, child));
+            throw;
+        }
         child.Start();
         return child;
     }
@@ -290,7 +298,7 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
             if (_stopping) return;
             _stopping = true;
         }
-        System.Fabric.Forget(Address); // no new pool or topic messages while draining
+        System.Fabric.Forget(Address); // no new pool, topic or queued actor messages while draining
         await Task.WhenAll(_children.Values.Select(c => c.RequestStop(drainDeadline - DateTimeOffset.UtcNow, "parent stopping")));
         _mailbox.Writer.TryComplete();
         while (_mailbox.Reader.TryRead(out var envelope))
@@ -301,6 +309,8 @@ internal sealed class ActorCell : ActorRefBase, IActorContext, ILocalReceiver
                 System.Undeliverable(Address, envelope, "actor stopped");
         }
         await DiscardInstanceAsync(reason);
+        // The fabric first, so that a successor under the same path cannot register while the old place is torn down.
+        await System.UnregisterFromFabricAsync(this);
         System.Unregister(this);
         System.ForgetRemoteWatches(Address);
         ActorAddress[] watchers;

@@ -226,15 +226,46 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
     internal static Envelope TerminatedEnvelope(ActorAddress stopped, string reason) =>
         new(new Terminated { Actor = stopped.ToString(), Reason = reason }, stopped, NewMessageId());
 
+    /// <summary>
+    /// Makes a new actor reachable: in the local registry, and (every actor but the guardian) in the fabric, which may
+    /// start handing it messages that waited for it at once; its mailbox takes them before the actor starts.
+    /// </summary>
     internal void Register(ActorCell cell)
     {
         if (!_receivers.TryAdd(cell.Address.Path, cell))
             throw new InvalidOperationException($"actor {cell.Address.Path} is already running on node '{Node}'");
+        if (ReferenceEquals(cell, _guardian)) return;
+        try
+        {
+            Fabric.Register(cell.Address);
+        }
+        catch
+        {
+            Unregister(cell);
+            throw;
+        }
     }
 
     internal void Unregister(ActorCell cell) => _receivers.TryRemove(new KeyValuePair<string, ILocalReceiver>(cell.Address.Path, cell));
 
-    /// <summary>A message that found no live receiver: a pool message goes back to its pool, anything else is a dead letter.</summary>
+    /// <summary>Tells the fabric that an actor (not the guardian) stopped for good; a fabric failure is logged, the stop goes on.</summary>
+    internal async Task UnregisterFromFabricAsync(ActorCell cell)
+    {
+        if (ReferenceEquals(cell, _guardian)) return;
+        try
+        {
+            await Fabric.UnregisterAsync(cell.Address).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "The fabric failed to unregister {ActorPath}", cell.Address.Path);
+        }
+    }
+
+    /// <summary>
+    /// A message that found no live receiver: one with a receipt (a pool message; over a broker, an actor message too)
+    /// goes back to its fabric, which delivers it again or dead-letters it; anything else is a dead letter.
+    /// </summary>
     internal void Undeliverable(ActorAddress target, Envelope envelope, string reason)
     {
         if (envelope.Receipt is { } receipt)
@@ -318,6 +349,7 @@ public sealed class ActorSystem : IFabricNode, IAsyncDisposable
         if (IsRemoteTerminated(envelope, out var stopped) && !CloseRemoteWatch(stopped, target))
         {
             Log.Debug("Dropped a Terminated of {Stopped} for {Watcher}: the watch had already ended (unwatched or node down)", stopped, target);
+            envelope.Receipt?.Complete(); // done with, so a fabric that waits for it lets it go
             return default;
         }
         return EnqueueLocalAsync(target, envelope, cancellationToken);

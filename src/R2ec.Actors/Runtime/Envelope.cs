@@ -32,9 +32,9 @@ public sealed class Envelope
     public bool Redelivered { get; }
 
     /// <summary>
-    /// Set by a fabric on pool deliveries: the receiving actor completes it when the handler has run without throwing,
-    /// and returns it when the handler threw or the actor stopped before handling the message, so the fabric can hand
-    /// the message to a member again.
+    /// Set by a fabric on deliveries it acknowledges only once handled (pool messages; over a broker, messages from an
+    /// actor's own queue too): the receiving actor completes it when the handler has run without throwing, and returns
+    /// it when the handler threw or the actor stopped before handling the message, so the fabric can deliver it again.
     /// </summary>
     public IDeliveryReceipt? Receipt { get; init; }
 
@@ -42,12 +42,12 @@ public sealed class Envelope
     internal Envelope WithMessage(IMessage message) =>
         new(message, Sender, MessageId, CorrelationId, Redelivered) { Receipt = Receipt };
 
-    /// <summary>A copy that carries a pool delivery's receipt.</summary>
+    /// <summary>A copy that carries a delivery's receipt.</summary>
     internal Envelope WithReceipt(IDeliveryReceipt receipt) =>
         new(Message, Sender, MessageId, CorrelationId, Redelivered) { Receipt = receipt };
 }
 
-/// <summary>Acknowledgement of one pool delivery (at-least-once: a returned message is delivered again).</summary>
+/// <summary>Acknowledgement of one delivery that waits for its handler (at-least-once: a returned message is delivered again).</summary>
 public interface IDeliveryReceipt
 {
     /// <summary>The message was handled; the fabric forgets it.</summary>

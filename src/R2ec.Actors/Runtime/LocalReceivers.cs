@@ -19,6 +19,7 @@ internal sealed class AskReceiver : ILocalReceiver
     public ValueTask EnqueueAsync(Envelope envelope, CancellationToken cancellationToken)
     {
         _reply.TrySetResult(envelope.Message);
+        envelope.Receipt?.Complete();
         return default;
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using R2ec.Actors.Addressing;
@@ -176,11 +175,10 @@ public sealed class RabbitMqFabricTests
             return Task.CompletedTask;
         }));
         await watching.Task;
-        // The watch request travels through node-b's queue; a message sent after it on the same route arrives after it.
-        var ready = new Inbox<bool>();
-        var probe = b.Spawn("probe", LambdaActor.Props((_, _) => ready.Add(true)));
-        await a.Resolve(probe.Address).TellAsync(Int(0));
-        await ready.NextAsync();
+        // The watch request travels through node-b's node queue, as an Ask reply to node-b does, so after a round trip it
+        // has most likely been taken; one that came after the stop would be answered "not running", a Terminated too.
+        var probe = a.Spawn("probe", LambdaActor.Props((c, _) => c.Reply(Int(0))));
+        await b.Resolve(probe.Address).AskAsync<Int32Value>(Int(0), TimeSpan.FromSeconds(20));
 
         await b.StopAsync(worker);
 
@@ -217,7 +215,7 @@ public sealed class RabbitMqFabricTests
                 await Task.Delay(15);
             }
         });
-        await WaitUntil(() => handled.Count >= count / 4, "a quarter of the stream before the restart");
+        await Eventually.Until(() => handled.Count >= count / 4, "a quarter of the stream before the restart");
         _broker.Restart(TimeSpan.FromSeconds(120), graceful: false);
         try
         {
@@ -227,7 +225,7 @@ public sealed class RabbitMqFabricTests
         {
             TestContext.Out.WriteLine(_broker.ErrorLog());
         }
-        await WaitUntil(() => handled.Count >= count, "every message after the restart");
+        await Eventually.Until(() => handled.Count >= count, "every message after the restart");
         await Task.Delay(500); // a late duplicate would show here
 
         TestContext.Out.WriteLine($"{deliveries} deliveries for {count} messages; {deliveries - handled.Count} repeats dropped by id");
@@ -266,13 +264,9 @@ public sealed class RabbitMqFabricTests
 
         await fabric.SendAsync(pool, new Envelope(Int(13), null, "poison-13"), default);
 
-        await using var connection = await new ConnectionFactory { HostName = "127.0.0.1", Port = _broker.AmqpPort }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        BasicGetResult? dead = null;
-        await WaitUntilAsync(async () => (dead = await channel.BasicGetAsync(fabric.DeadLetterQueue, autoAck: true)) is not null,
-            "the message in the dead-letter queue");
+        var dead = await BrokerProbe.NextAsync(_broker, fabric.DeadLetterQueue);
         TestContext.Out.WriteLine($"delivered {node.Deliveries} times before dead-lettering");
-        Assert.That(dead!.BasicProperties.MessageId, Is.EqualTo("poison-13"));
+        Assert.That(dead.BasicProperties.MessageId, Is.EqualTo("poison-13"));
         Assert.That(node.Deliveries, Is.InRange(options.DeliveryLimit, options.DeliveryLimit + 1));
         var (target, messageId, reason) = await node.DeadLetters.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.That((target, messageId), Is.EqualTo((pool, "poison-13")), "the node that gave up records a dead letter too");
@@ -306,12 +300,8 @@ public sealed class RabbitMqFabricTests
         await second.DisposeAsync(); // and again: past the limit of one
         await using var third = await Worker("crash-3");
 
-        await using var connection = await new ConnectionFactory { HostName = "127.0.0.1", Port = _broker.AmqpPort }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        BasicGetResult? dead = null;
-        await WaitUntilAsync(async () => (dead = await channel.BasicGetAsync(third.DeadLetterQueue, autoAck: true)) is not null,
-            "the message in the dead-letter queue");
-        Assert.That(dead!.BasicProperties.MessageId, Is.EqualTo("poison-66"));
+        var dead = await BrokerProbe.NextAsync(_broker, third.DeadLetterQueue);
+        Assert.That(dead.BasicProperties.MessageId, Is.EqualTo("poison-66"));
         Assert.That(holders[2].Held.Task.IsCompleted, Is.False, "the third worker never got it");
         third.Detach("crash-3");
     }
@@ -360,18 +350,6 @@ public sealed class RabbitMqFabricTests
         Assert.That(log.Text, Does.Contain("User=\"guest\""), "the connection attempt is logged with its user");
         Assert.That(log.Text, Does.Not.Contain(password));
         Assert.That(error!.ToString(), Does.Not.Contain(password));
-    }
-
-    private static Task WaitUntil(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(120)) Assert.Fail($"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>A node that holds its first pool delivery forever, as a worker that hangs or crashes on it.</summary>

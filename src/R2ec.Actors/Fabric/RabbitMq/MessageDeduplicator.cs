@@ -6,6 +6,7 @@ namespace R2ec.Actors.Fabric.RabbitMq;
 /// the same id. Memory is bounded: the oldest id is forgotten first, so the window must cover the time a repeat can
 /// take to arrive (a redelivery comes within the prefetch window of a restart, not thousands of messages later).
 /// Thread-safe; shared by the members of a pool on one node, a message is accepted once however many members see it.
+/// <see cref="RabbitMqFabric"/> keeps one per node for the messages its actors handled from their own queues.
 /// </summary>
 public sealed class MessageDeduplicator
 {
@@ -30,6 +31,12 @@ public sealed class MessageDeduplicator
         {
             lock (_gate) return _seen.Count;
         }
+    }
+
+    /// <summary>Whether an id was accepted and is still within the window, without accepting it.</summary>
+    public bool Contains(string messageId)
+    {
+        lock (_gate) return _seen.Contains(messageId);
     }
 
     /// <summary>True the first time an id is seen (handle the message), false for a repeat within the window (drop it).</summary>

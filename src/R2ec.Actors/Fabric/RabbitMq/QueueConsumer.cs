@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Serilog;
@@ -8,14 +9,20 @@ namespace R2ec.Actors.Fabric.RabbitMq;
 /// One consumer on its own channel, so its prefetch is its own: a node's queue, one pool member or one topic
 /// subscription. Deliveries are acknowledged manually; a consumer that was cancelled closes its channel once its last
 /// unfinished delivery is settled, and closing the channel hands every unsettled delivery back to the broker.
+/// No acknowledgement is sent once the channel is closing: a frame on a channel the broker has closed is a
+/// connection error (504 "expected 'channel.open'") that would take every other channel with it.
 /// </summary>
 internal sealed class QueueConsumer
 {
+    /// <summary>How long closing waits for settlements under way.</summary>
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(10);
     private readonly IChannel _channel;
     private readonly ILogger _log;
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _pending = [];
     private string? _consumerTag;
+    private Task? _closing;
+    private bool _shut;
     private int _unsettled;
     private bool _cancelled;
 
@@ -64,12 +71,24 @@ internal sealed class QueueConsumer
     public void Settle(ulong deliveryTag, bool ack, bool requeue = false)
     {
         bool close;
+        TaskCompletionSource? settled = null;
         lock (_gate)
         {
             _unsettled--;
             close = _cancelled && _unsettled <= 0;
+            // Registered under the gate, so closing either waits for this settlement or has begun and it is not sent.
+            if (!_shut)
+            {
+                settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pending.Add(settled.Task);
+            }
         }
-        Track(SettleAsync(deliveryTag, ack, requeue, close));
+        if (settled is null)
+        {
+            _log.Debug("Delivery {DeliveryTag} of {Queue} settled after its channel closed; the broker redelivers it", deliveryTag, Queue);
+            return;
+        }
+        _ = SettleAsync(deliveryTag, ack, requeue, close, settled);
     }
 
     /// <summary>Keeps an unfinished settlement (or a return on its way back to the pool) so closing waits for it.</summary>
@@ -105,19 +124,38 @@ internal sealed class QueueConsumer
 
     /// <summary>
     /// Closes the channel once the settlements already under way are sent (so a handled message is not handed out
-    /// again); the broker gives every delivery still unsettled to another consumer.
+    /// again); the broker gives every delivery still unsettled to another consumer. Closing twice waits for the first.
     /// </summary>
-    public async Task CloseAsync()
+    public Task CloseAsync()
     {
-        Task[] pending;
-        lock (_gate) pending = [.. _pending];
-        try
+        lock (_gate) return _closing ??= CloseCoreAsync();
+    }
+
+    private async Task CloseCoreAsync()
+    {
+        await Task.Yield(); // the caller holds the gate
+        // A settlement can start another (a return publishes, then acknowledges): wait until none is left.
+        var clock = Stopwatch.StartNew();
+        while (true)
         {
-            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception e)
-        {
-            _log.Debug(e, "Settlements of {Queue} unfinished at close; the broker redelivers what was not acknowledged", Queue);
+            Task[] pending;
+            lock (_gate)
+            {
+                pending = [.. _pending];
+                if (pending.Length == 0 || clock.Elapsed >= CloseWait)
+                {
+                    _shut = true;
+                    break;
+                }
+            }
+            try
+            {
+                await Task.WhenAll(pending).WaitAsync(CloseWait - clock.Elapsed);
+            }
+            catch (Exception e)
+            {
+                _log.Debug(e, "Settlements of {Queue} unfinished at close; the broker redelivers what was not acknowledged", Queue);
+            }
         }
         try
         {
@@ -133,7 +171,7 @@ internal sealed class QueueConsumer
     internal static bool IsConnectionFailure(Exception e) =>
         e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or ObjectDisposedException or OperationCanceledException;
 
-    private async Task SettleAsync(ulong deliveryTag, bool ack, bool requeue, bool close)
+    private async Task SettleAsync(ulong deliveryTag, bool ack, bool requeue, bool close, TaskCompletionSource settled)
     {
         try
         {
@@ -144,6 +182,11 @@ internal sealed class QueueConsumer
         {
             // The channel died with the delivery unsettled: the broker redelivers it, and idempotent handlers drop the copy.
             _log.Debug(e, "Settling delivery {DeliveryTag} of {Queue} failed; the broker will redeliver it", deliveryTag, Queue);
+        }
+        finally
+        {
+            lock (_gate) _pending.Remove(settled.Task);
+            settled.SetResult();
         }
         // Closing waits for pending settlements, this one included, so it must not run inside it.
         if (close) _ = Task.Run(CloseAsync);

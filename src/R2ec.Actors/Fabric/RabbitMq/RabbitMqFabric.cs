@@ -16,8 +16,17 @@ namespace R2ec.Actors.Fabric.RabbitMq;
 /// <summary>
 /// A fabric over a RabbitMQ broker, with the semantics of <see cref="InMemoryFabric"/> so the same actors run on either:
 /// <list type="bullet">
-/// <item>each node has a durable queue (bound to the job's node exchange by its name) carrying messages to its actors
-/// and death-watch requests; a send to a node without a queue has no route and becomes a dead letter at the sender;</item>
+/// <item>each named actor (a path under <c>/user</c>, registered by its actor system) has a durable queue, bound to the
+/// job's node exchange by node and path and consumed with a small prefetch (<see cref="RabbitMqFabricOptions.ActorPrefetch"/>);
+/// a message is acknowledged only once its handler has run, by the same receipt rule as pools (one the handler threw on,
+/// or that the actor did not get to, goes to the back of the actor's queue marked redelivered, and to the dead-letter
+/// queue past the delivery limit), so messages survive a crash of their node and wait for it to come back under the
+/// same name. A repeat of a message the actor already handled (a lost acknowledgement or confirm) is dropped by id
+/// within a window (<see cref="MessageDeduplicator"/>). An actor that stops for good loses its queue: what waited in it
+/// goes to the dead-letter queue, each a dead letter of the node;</item>
+/// <item>each node has a durable queue (bound to the node exchange by its name) carrying death-watch requests, Ask
+/// replies and messages for actors without a queue (stopped or never started: the node records them as dead letters);
+/// those are acknowledged once in a mailbox. A send to a node without a queue has no route and becomes a dead letter at the sender;</item>
 /// <item>each pool is one durable work queue; every member consumes it on its own channel with its own prefetch,
 /// so faster members take more work, and acknowledges a message only when its handler has run without throwing
 /// (at-least-once, by the rule of <see cref="IFabric"/>). A message a member returns (its handler threw, or it stopped
@@ -36,6 +45,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
 {
     private const string ControlHeader = "r2ec-control";
     private const string ReturnsHeader = "r2ec-returns";
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private readonly RabbitMqFabricOptions _options;
     private readonly MessageSerializer _serializer;
     private readonly ILogger _log;
@@ -56,6 +66,9 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         _publishers = publishers;
         _names = names;
     }
+
+    /// <summary>Whether the broker connection is up now (it recovers by itself after a loss).</summary>
+    internal bool IsConnected => _connection.IsOpen;
 
     /// <summary>The queue where messages end that were returned too often or could not be read.</summary>
     public string DeadLetterQueue => _names.DeadLetterQueue;
@@ -190,6 +203,69 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Declares the actor's durable queue (it may exist already, left by a crashed predecessor) and starts consuming it;
+    /// while the broker is unreachable it waits, as a send would, up to <see cref="RabbitMqFabricOptions.PublishTimeout"/>.
+    /// </remarks>
+    public void Register(ActorAddress actor)
+    {
+        var link = LinkOf(actor);
+        if (link.Actors.ContainsKey(actor)) return;
+        Block(() => WhileUnreachableRetryAsync(async () =>
+        {
+            var queue = _names.ActorQueue(actor);
+            await WithTopologyChannelAsync(async ch =>
+            {
+                await ch.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, QueueArguments(expires: true));
+                await ch.QueueBindAsync(queue, _names.NodeExchange, RabbitMqNames.ActorRoutingKey(actor));
+            });
+            var consumer = await QueueConsumer.StartAsync(_connection, queue, (ushort)_options.ActorPrefetch, _log,
+                (c, delivery) => OnActorDeliveryAsync(link, actor, c, delivery));
+            if (!link.Actors.TryAdd(actor, consumer)) await consumer.CloseAsync();
+        }, $"Registering {actor}"));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Closes the actor's consumer (its unsettled deliveries, if any, go back to the queue), moves every message left in
+    /// the queue to the dead-letter queue, recording each as a dead letter of the node, and deletes the queue. Without a
+    /// broker connection (or after <see cref="DisposeAsync"/>, a crash) the queue stays and expires unless the actor comes back.
+    /// </remarks>
+    public async Task UnregisterAsync(ActorAddress actor)
+    {
+        if (!_nodes.TryGetValue(actor.Node, out var link) || !link.Actors.TryRemove(actor, out var consumer)) return;
+        if (link.Leaving.TryGetValue(actor, out var leaving)) await leaving;
+        await consumer.CloseAsync();
+        link.Leaving.TryRemove(actor, out _);
+        if (Volatile.Read(ref _disposed) == 1) return;
+        try
+        {
+            await WithTopologyChannelAsync(async ch =>
+            {
+                var left = 0;
+                while (await ch.BasicGetAsync(consumer.Queue, autoAck: false) is { } message)
+                {
+                    if (Read(message.Body, message.BasicProperties, message.Redelivered, consumer.Queue) is (_, { } envelope))
+                        link.Node.DeadLetter(actor, envelope, $"actor stopped before handling it; moved to {_names.DeadLetterQueue}");
+                    await ch.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: false);
+                    left++;
+                }
+                await ch.QueueDeleteAsync(consumer.Queue);
+                if (left > 0)
+                    _log.Warning("Actor {Actor} stopped with {Count} messages in its queue; moved to {DeadLetterQueue}", actor, left, _names.DeadLetterQueue);
+            });
+        }
+        catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+        {
+            _log.Warning(e, "Actor {Actor} stopped without deleting its queue (no broker connection); it expires unless the actor comes back", actor);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A message for a registered actor goes to the actor's queue; for any other path of a node (an Ask reply, a stopped
+    /// or unknown actor) to the node's queue, so the node answers with a reply or a dead letter.
+    /// </remarks>
     public async ValueTask<bool> SendAsync(ActorAddress target, Envelope envelope, CancellationToken cancellationToken)
     {
         var body = _serializer.Serialize(target, envelope);
@@ -205,6 +281,10 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             await PublishAsync(_names.TopicExchange, target.Path, mandatory: false, properties, body, cancellationToken);
             return true;
         }
+        // Ask replies have no actor queue; anything else tries the actor's first and falls back to the node when unroutable.
+        if (!target.Path.StartsWith("/temp/", StringComparison.Ordinal)
+            && await PublishAsync(_names.NodeExchange, RabbitMqNames.ActorRoutingKey(target), mandatory: true, properties, body, cancellationToken))
+            return true;
         return await PublishAsync(_names.NodeExchange, target.Node, mandatory: true, properties, body, cancellationToken);
     }
 
@@ -247,9 +327,17 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The actor's own queue is unbound (a send now falls back to the node's queue, where the stopping actor's node
+    /// takes it or records a dead letter) and its consumer cancelled, without waiting: a delivery that still comes is
+    /// held unsettled, goes back to the queue when the channel closes, and is a dead letter when <see cref="UnregisterAsync"/>
+    /// removes the queue.
+    /// </remarks>
     public void Forget(ActorAddress member)
     {
         if (!_nodes.TryGetValue(member.Node, out var link)) return;
+        if (link.Actors.TryGetValue(member, out var own))
+            link.Leaving[member] = Task.Run(() => LeaveAsync(member, own));
         var pools = link.Members.Keys.Where(k => k.Member == member).ToArray();
         var topics = link.Subscriptions.Keys.Where(k => k.Subscriber == member).ToArray();
         if (pools.Length == 0 && topics.Length == 0) return;
@@ -262,9 +350,30 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
                 if (link.Subscriptions.TryRemove(key, out var consumer))
                 {
                     await consumer.CloseAsync();
-                    await WithTopologyChannelAsync(ch => ch.QueueDeleteAsync(consumer.Queue));
+                    try
+                    {
+                        await WithTopologyChannelAsync(ch => ch.QueueDeleteAsync(consumer.Queue));
+                    }
+                    catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+                    {
+                        // A stopping actor must stop whatever the broker does; the queue expires unconsumed.
+                        _log.Warning(e, "Subscription queue {Queue} of {Member} not deleted (no broker connection)", consumer.Queue, member);
+                    }
                 }
         });
+    }
+
+    private async Task LeaveAsync(ActorAddress actor, QueueConsumer consumer)
+    {
+        try
+        {
+            await WithTopologyChannelAsync(ch => ch.QueueUnbindAsync(consumer.Queue, _names.NodeExchange, RabbitMqNames.ActorRoutingKey(actor)));
+        }
+        catch (Exception e) when (QueueConsumer.IsConnectionFailure(e))
+        {
+            _log.Debug(e, "Unbinding the queue of {Actor} without a broker connection", actor);
+        }
+        await consumer.CancelAsync();
     }
 
     /// <inheritdoc />
@@ -298,8 +407,8 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             }
             else if (Read(delivery) is ({ } target, { } envelope))
             {
-                // A node's own messages are acknowledged once they are in the actor's mailbox: only pool messages
-                // wait for their handler, because only they can go to another consumer.
+                // What comes through the node's queue is acknowledged once it is in a mailbox: Ask replies (whose
+                // asker is gone with its process anyway) and messages for actors without a queue of their own.
                 await link.Node.DeliverAsync(target, envelope, default);
             }
             else
@@ -324,17 +433,46 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
             consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
             return;
         }
-        var returnable = new Returnable(pool, member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope);
-        if (delivery.Redelivered)
+        var message = new Returnable(pool, member, ReturnsOf(delivery), delivery.Body.ToArray(), envelope);
+        await DeliverWithReceiptAsync(link, member, consumer, delivery, message, handled: null);
+    }
+
+    private async Task OnActorDeliveryAsync(NodeLink link, ActorAddress actor, QueueConsumer consumer, BasicDeliverEventArgs delivery)
+    {
+        if (Read(delivery) is not (_, { } envelope))
         {
-            // The broker redelivers it because a consumer died holding it: count that as a return too, so a message
-            // that crashes every worker it reaches ends in the dead-letter queue instead of crashing them all in turn.
-            await ReturnToPoolAsync(consumer, delivery.DeliveryTag, returnable);
+            consumer.Settle(delivery.DeliveryTag, ack: false, requeue: false);
             return;
         }
-        var receipt = new Receipt(this, consumer, delivery.DeliveryTag, returnable);
-        await link.Node.DeliverAsync(member, new Envelope(envelope.Message, envelope.Sender, envelope.MessageId, envelope.CorrelationId,
-            envelope.Redelivered) { Receipt = receipt }, default);
+        // The actor is stopping: hold it until the channel closes, so it goes back and ends with what is left in the queue.
+        if (link.Leaving.ContainsKey(actor)) return;
+        var handledKey = actor.Path + "\n" + envelope.MessageId;
+        if (link.Handled.Contains(handledKey))
+        {
+            // Handled before: its acknowledgement was lost, or its publish was repeated after a lost confirm.
+            _log.Debug("Dropped a repeat of message {MessageId} for {Actor}, handled before", envelope.MessageId, actor);
+            consumer.Settle(delivery.DeliveryTag, ack: true);
+            return;
+        }
+        var message = new Returnable(actor, actor, ReturnsOf(delivery), delivery.Body.ToArray(), envelope);
+        await DeliverWithReceiptAsync(link, actor, consumer, delivery, message, handledKey);
+    }
+
+    /// <summary>
+    /// Hands a pool or actor-queue message to its actor with a receipt, so it is acknowledged once handled. A message
+    /// the broker redelivers because a consumer died holding it counts as returned, so one that crashes every process
+    /// it reaches ends in the dead-letter queue instead of crashing them all in turn.
+    /// </summary>
+    private async Task DeliverWithReceiptAsync(NodeLink link, ActorAddress actor, QueueConsumer consumer, BasicDeliverEventArgs delivery,
+        Returnable message, string? handled)
+    {
+        if (delivery.Redelivered)
+        {
+            await ReturnAsync(consumer, delivery.DeliveryTag, message);
+            return;
+        }
+        var receipt = new Receipt(this, consumer, delivery.DeliveryTag, message, handled is null ? null : () => link.Handled.TryAccept(handled));
+        await link.Node.DeliverAsync(actor, message.Envelope.WithReceipt(receipt), default);
     }
 
     private async Task OnTopicDeliveryAsync(NodeLink link, ActorAddress subscriber, QueueConsumer consumer, BasicDeliverEventArgs delivery)
@@ -350,57 +488,72 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         }
     }
 
-    /// <summary>Decodes a delivery; null (after logging) when it cannot be read, so it goes to the dead-letter queue.</summary>
-    private (ActorAddress Target, Envelope Envelope)? Read(BasicDeliverEventArgs delivery)
+    private (ActorAddress Target, Envelope Envelope)? Read(BasicDeliverEventArgs delivery) =>
+        Read(delivery.Body, delivery.BasicProperties, delivery.Redelivered, delivery.RoutingKey);
+
+    /// <summary>Decodes a message; null (after logging) when it cannot be read, so it goes to the dead-letter queue.</summary>
+    private (ActorAddress Target, Envelope Envelope)? Read(ReadOnlyMemory<byte> body, IReadOnlyBasicProperties properties, bool redelivered,
+        string from)
     {
         try
         {
-            var (target, envelope) = _serializer.Deserialize(delivery.Body.Span);
-            if ((delivery.Redelivered || ReturnsOf(delivery) > 0) && !envelope.Redelivered)
+            var (target, envelope) = _serializer.Deserialize(body.Span);
+            if ((redelivered || ReturnsOf(properties) > 0) && !envelope.Redelivered)
                 envelope = new Envelope(envelope.Message, envelope.Sender, envelope.MessageId, envelope.CorrelationId, redelivered: true);
             return (target, envelope);
         }
         catch (MessageSerializationException e)
         {
-            _log.Error(e, "Unreadable message {MessageId} from {Queue}; dead-lettered", delivery.BasicProperties.MessageId, delivery.RoutingKey);
+            _log.Error(e, "Unreadable message {MessageId} from {Queue}; dead-lettered", properties.MessageId, from);
             return null;
         }
     }
 
-    private static int ReturnsOf(BasicDeliverEventArgs delivery) =>
-        delivery.BasicProperties.Headers?.TryGetValue(ReturnsHeader, out var value) == true && value is int returns ? returns : 0;
+    private static int ReturnsOf(BasicDeliverEventArgs delivery) => ReturnsOf(delivery.BasicProperties);
+
+    private static int ReturnsOf(IReadOnlyBasicProperties properties) =>
+        properties.Headers?.TryGetValue(ReturnsHeader, out var value) == true && value is int returns ? returns : 0;
 
     /// <summary>
-    /// A member returned a pool message unhandled: publish it to the back of the pool with one more return counted, then
-    /// acknowledge the original (a crash between the two leaves a repeat, which handlers drop by id); past the delivery
-    /// limit, reject it to the dead-letter exchange. A classic queue does not count returns itself, hence the header.
+    /// A member returned a pool message, or an actor a message of its own queue, unhandled: publish it to the back of
+    /// the queue it came from with one more return counted, then acknowledge the original (a crash between the two
+    /// leaves a repeat, which handlers drop by id); past the delivery limit, or when that queue is gone (an actor that
+    /// stopped for good), reject it to the dead-letter exchange. A classic queue does not count returns itself, hence the header.
     /// </summary>
-    private async Task ReturnToPoolAsync(QueueConsumer consumer, ulong deliveryTag, Returnable message)
+    private async Task ReturnAsync(QueueConsumer consumer, ulong deliveryTag, Returnable message)
     {
         var returns = message.Returns + 1;
         var (messageId, type) = (message.Envelope.MessageId, message.Envelope.Message.Descriptor.FullName);
         if (returns > _options.DeliveryLimit)
         {
-            _log.Warning("Pool message {MessageId} ({MessageType}) was returned {Returns} times; moved to {DeadLetterQueue}",
-                messageId, type, returns, _names.DeadLetterQueue);
-            consumer.Settle(deliveryTag, ack: false, requeue: false);
-            if (_nodes.TryGetValue(message.Member.Node, out var link))
-                link.Node.DeadLetter(message.Pool, message.Envelope,
-                    $"returned {returns} times, past the delivery limit of {_options.DeliveryLimit}; moved to {_names.DeadLetterQueue}");
+            DeadLetter(consumer, deliveryTag, message,
+                $"returned {returns} times, past the delivery limit of {_options.DeliveryLimit}; moved to {_names.DeadLetterQueue}");
             return;
         }
         var properties = Persistent(messageId, type);
         properties.Headers = new Dictionary<string, object?> { [ReturnsHeader] = returns };
         try
         {
-            await PublishAsync("", consumer.Queue, mandatory: true, properties, message.Body, default);
-            consumer.Settle(deliveryTag, ack: true);
+            if (await PublishAsync("", consumer.Queue, mandatory: true, properties, message.Body, default))
+                consumer.Settle(deliveryTag, ack: true);
+            else
+                DeadLetter(consumer, deliveryTag, message, $"returned unhandled after its queue was deleted; moved to {_names.DeadLetterQueue}");
         }
         catch (Exception e)
         {
-            _log.Warning(e, "Returning pool message {MessageId} of {Member} failed; the broker requeues it", messageId, message.Member);
+            _log.Warning(e, "Returning message {MessageId} of {Member} failed; the broker requeues it", messageId, message.Member);
             consumer.Settle(deliveryTag, ack: false, requeue: true);
         }
+    }
+
+    /// <summary>Rejects a delivery to the dead-letter exchange and records it as a dead letter of the node that gave up.</summary>
+    private void DeadLetter(QueueConsumer consumer, ulong deliveryTag, Returnable message, string reason)
+    {
+        _log.Warning("Message {MessageId} ({MessageType}) for {Target} {Reason}", message.Envelope.MessageId,
+            message.Envelope.Message.Descriptor.FullName, message.Target, reason);
+        consumer.Settle(deliveryTag, ack: false, requeue: false);
+        if (_nodes.TryGetValue(message.Member.Node, out var link))
+            link.Node.DeadLetter(message.Target, message.Envelope, reason);
     }
 
     private void HandleControl(NodeLink link, string kind, string body)
@@ -446,7 +599,7 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
         byte[] body, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(50);
+        var pause = FirstPause;
         while (true)
         {
             var channel = await _publishers.Reader.ReadAsync(cancellationToken);
@@ -474,7 +627,35 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
                 _publishers.Writer.TryWrite(channel);
             }
             await Task.Delay(pause, cancellationToken);
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+            pause = Longer(pause);
+        }
+    }
+
+    /// <summary>The next pause between retries: doubling, at most a second.</summary>
+    private static TimeSpan Longer(TimeSpan pause) => TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+
+    /// <summary>
+    /// Runs a topology step, again while the connection is down (it recovers by itself), for up to
+    /// <see cref="RabbitMqFabricOptions.PublishTimeout"/>, as a publish would wait; a refusal on an open connection fails at once.
+    /// </summary>
+    private async Task WhileUnreachableRetryAsync(Func<Task> step, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var pause = FirstPause;
+        while (true)
+        {
+            try
+            {
+                await step();
+                return;
+            }
+            catch (Exception e) when (QueueConsumer.IsConnectionFailure(e) && !_connection.IsOpen && clock.Elapsed < _options.PublishTimeout
+                                      && Volatile.Read(ref _disposed) == 0)
+            {
+                _log.Debug(e, "{What} failed without a broker connection; retrying", what);
+            }
+            await Task.Delay(pause);
+            pause = Longer(pause);
         }
     }
 
@@ -554,29 +735,43 @@ public sealed class RabbitMqFabric : IFabric, IAsyncDisposable
     {
         public IFabricNode Node { get; } = node;
         public QueueConsumer? NodeConsumer { get; set; }
+        public ConcurrentDictionary<ActorAddress, QueueConsumer> Actors { get; } = new();
+        /// <summary>Unbinding and cancelling under way for actors that are stopping (see <see cref="Forget"/>).</summary>
+        public ConcurrentDictionary<ActorAddress, Task> Leaving { get; } = new();
+        /// <summary>Actor path and id of the messages this node's actors handled from their own queues, so a repeat is dropped.</summary>
+        public MessageDeduplicator Handled { get; } = new();
         public ConcurrentDictionary<(ActorAddress Pool, ActorAddress Member), QueueConsumer> Members { get; } = new();
         public ConcurrentDictionary<(ActorAddress Topic, ActorAddress Subscriber), QueueConsumer> Subscriptions { get; } = new();
 
         public IEnumerable<QueueConsumer> AllConsumers() =>
-            [.. Members.Values, .. Subscriptions.Values, .. NodeConsumer is null ? Array.Empty<QueueConsumer>() : [NodeConsumer]];
+            [.. Actors.Values, .. Members.Values, .. Subscriptions.Values, .. NodeConsumer is null ? Array.Empty<QueueConsumer>() : [NodeConsumer]];
     }
 
-    /// <summary>What is needed to put a pool message back: its pool, who returned it, how often it was returned, its bytes and what they say.</summary>
-    private sealed record Returnable(ActorAddress Pool, ActorAddress Member, int Returns, byte[] Body, Envelope Envelope);
+    /// <summary>
+    /// What is needed to put a message back: where it was sent (a pool, or the actor itself), who returned it, how often
+    /// it was returned, its bytes and what they say.
+    /// </summary>
+    private sealed record Returnable(ActorAddress Target, ActorAddress Member, int Returns, byte[] Body, Envelope Envelope);
 
-    /// <summary>A pool delivery's acknowledgement: completed when handled, returned (to another member) otherwise.</summary>
-    private sealed class Receipt(RabbitMqFabric fabric, QueueConsumer consumer, ulong deliveryTag, Returnable message) : IDeliveryReceipt
+    /// <summary>
+    /// A delivery's acknowledgement: completed when handled (and then remembered by <paramref name="onHandled"/>, if
+    /// given), returned to its queue otherwise.
+    /// </summary>
+    private sealed class Receipt(RabbitMqFabric fabric, QueueConsumer consumer, ulong deliveryTag, Returnable message, Action? onHandled)
+        : IDeliveryReceipt
     {
         private int _settled;
 
         public void Complete()
         {
-            if (Interlocked.Exchange(ref _settled, 1) == 0) consumer.Settle(deliveryTag, ack: true);
+            if (Interlocked.Exchange(ref _settled, 1) != 0) return;
+            onHandled?.Invoke();
+            consumer.Settle(deliveryTag, ack: true);
         }
 
         public void Return()
         {
-            if (Interlocked.Exchange(ref _settled, 1) == 0) consumer.Track(fabric.ReturnToPoolAsync(consumer, deliveryTag, message));
+            if (Interlocked.Exchange(ref _settled, 1) == 0) consumer.Track(fabric.ReturnAsync(consumer, deliveryTag, message));
         }
     }
 }

@@ -58,7 +58,16 @@ public sealed record RabbitMqFabricOptions
     /// <summary>Unacknowledged messages a node's own queue hands its consumer at a time.</summary>
     public int NodePrefetch { get; init; } = 64;
 
-    /// <summary>A node's queue (and its topic queues) is deleted after it has had no consumer for this long: a node that crashed for good.</summary>
+    /// <summary>
+    /// Unfinished messages an actor's own queue hands the actor at a time (they wait in its mailbox, acknowledged only
+    /// once handled). Small, so that what a crash takes back to the queue is small, and the rest waits on the broker.
+    /// </summary>
+    public int ActorPrefetch { get; init; } = 16;
+
+    /// <summary>
+    /// A node's queue (and its actors' and topic queues) is deleted after it has had no consumer for this long: a node
+    /// that crashed for good. A node that comes back sooner under the same name finds what waited for its actors.
+    /// </summary>
     public TimeSpan AbandonedQueueExpiry { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Channels used for publishing in parallel (each waits for its publisher confirm).</summary>

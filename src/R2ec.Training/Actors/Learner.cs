@@ -159,7 +159,9 @@ internal sealed class Learner(JobContext job) : Actor
         metrics.BroadcastSeconds = broadcastSeconds;
         metrics.LearnerComputeSeconds = learnSeconds + encodeSeconds;
         metrics.TokensPerSecond = collected.TotalSeconds > 0 ? metrics.GeneratedTokens / collected.TotalSeconds : 0;
-        metrics.RolloutIdleRatio = Math.Clamp(1 - metrics.RolloutComputeSeconds / (options.Rollout.Workers * Math.Max(total, 1e-9)), 0, 1);
+        // Counted from the groups rather than configured: on a cluster the learner does not know how many workers there are.
+        metrics.RolloutWorkers = (uint)groups.Select(g => g.Group.Worker).Distinct(StringComparer.Ordinal).Count();
+        metrics.RolloutIdleRatio = Math.Clamp(1 - metrics.RolloutComputeSeconds / (Math.Max(1, metrics.RolloutWorkers) * Math.Max(total, 1e-9)), 0, 1);
         metrics.LearnerIdleRatio = Math.Clamp(collected.TotalSeconds / Math.Max(total, 1e-9), 0, 1);
         metrics.RewardIdleRatio = Math.Clamp(1 - metrics.RewardSeconds / Math.Max(total, 1e-9), 0, 1);
         metrics.GroupsDropped = (uint)_collector.Duplicates;

@@ -151,7 +151,7 @@ public sealed class TrainingJob
         }
 
         var rows = await FinalEvaluationAsync(job, refs, state, log);
-        var throughput = Throughput.Of(runner.RecPOSteps, _options.Rollout.Workers);
+        var throughput = Throughput.Of(runner.RecPOSteps, _placement.Fabric is null ? Environment.ProcessorCount : null);
         log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
             "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
             throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
@@ -286,7 +286,7 @@ public sealed class TrainingJob
         sb.AppendLine();
         sb.Append(MetricsRow.Markdown(rows));
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation ({_options.Rollout.Workers} rollout workers, {Environment.ProcessorCount} cores):");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
         sb.AppendLine();
         sb.Append(throughput.Markdown());
         sb.AppendLine();

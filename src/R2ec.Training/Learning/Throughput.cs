@@ -7,7 +7,8 @@ namespace R2ec.Training.Learning;
 /// <summary>
 /// Throughput of RecPO steps: trajectories per second, the mean step-time split, and the orchestration overhead:
 /// the share of step time not spent in model compute, <c>1 - (rollout compute / parallel workers + reward + learner compute) / step</c>,
-/// with parallel workers = min(rollout workers, cores). With one rollout worker every term is measured on the
+/// with parallel workers = the workers that sampled the step, at most the cores when they share this machine. With one
+/// rollout worker every term is measured on the
 /// critical path, so the figure is exact; with more it assumes the workers' compute overlapped perfectly (a lower bound
 /// on compute time, so an upper bound on overhead is not claimed).
 /// </summary>
@@ -19,8 +20,9 @@ namespace R2ec.Training.Learning;
 /// <param name="LearnSeconds">Total learner time in PPO epochs.</param>
 /// <param name="BroadcastSeconds">Total time publishing weights and the item table.</param>
 /// <param name="ComputeSeconds">Model compute on the critical path, as defined above.</param>
+/// <param name="Workers">The most rollout workers that sampled one step.</param>
 public sealed record Throughput(int Steps, long Trajectories, double StepSeconds, double RolloutSeconds, double RewardSeconds,
-    double LearnSeconds, double BroadcastSeconds, double ComputeSeconds)
+    double LearnSeconds, double BroadcastSeconds, double ComputeSeconds, int Workers)
 {
     /// <summary>Trajectories per second of step time.</summary>
     public double TrajectoriesPerSecond => StepSeconds > 0 ? Trajectories / StepSeconds : 0;
@@ -28,13 +30,16 @@ public sealed record Throughput(int Steps, long Trajectories, double StepSeconds
     /// <summary>Share of step time not spent in model compute.</summary>
     public double OverheadFraction => StepSeconds > 0 ? Math.Max(0, 1 - ComputeSeconds / StepSeconds) : 0;
 
-    /// <summary>Summarises <paramref name="steps"/> run with <paramref name="workers"/> rollout workers.</summary>
-    public static Throughput Of(IReadOnlyList<StepMetrics> steps, int workers)
+    /// <summary>Summarises <paramref name="steps"/>.</summary>
+    /// <param name="steps">Metrics of the steps.</param>
+    /// <param name="cores">The cores the workers share when they all run on this machine; null when each has its own.</param>
+    public static Throughput Of(IReadOnlyList<StepMetrics> steps, int? cores)
     {
-        var parallel = Math.Max(1, Math.Min(workers, Environment.ProcessorCount));
+        double Parallel(StepMetrics m) => Math.Max(1, Math.Min(m.RolloutWorkers, cores ?? int.MaxValue));
         return new Throughput(steps.Count, steps.Sum(m => (long)m.Trajectories), steps.Sum(m => m.StepSeconds), steps.Sum(m => m.RolloutSeconds),
             steps.Sum(m => m.RewardSeconds), steps.Sum(m => m.LearnSeconds), steps.Sum(m => m.BroadcastSeconds),
-            steps.Sum(m => m.RolloutComputeSeconds / parallel + m.RewardSeconds + m.LearnerComputeSeconds));
+            steps.Sum(m => m.RolloutComputeSeconds / Parallel(m) + m.RewardSeconds + m.LearnerComputeSeconds),
+            steps.Count == 0 ? 0 : (int)steps.Max(m => m.RolloutWorkers));
     }
 
     /// <summary>A Markdown table of the figures.</summary>

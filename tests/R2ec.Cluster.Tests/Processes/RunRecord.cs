@@ -74,7 +74,7 @@ internal sealed partial class RunRecord
 
     /// <summary>
     /// The values of every (stage, step) that differ from <paramref name="expected"/>'s, timings left out
-    /// (seconds, tokens/s, idle ratios) and <paramref name="ignored"/> too; the last line of a step counts.
+    /// (seconds, tokens/s, idle ratios, which workers sampled) and <paramref name="ignored"/> too; the last line of a step counts.
     /// Empty when the two runs computed the same numbers to the last bit.
     /// </summary>
     public List<string> MetricDifferences(RunRecord expected, params string[] ignored)
@@ -160,6 +160,7 @@ internal sealed partial class RunRecord
     }
 
     /// <summary>Wall-clock measurements, which no two runs share.</summary>
-    [GeneratedRegex("seconds|persecond|idleratio", RegexOptions.IgnoreCase)]
+    // Which workers sampled a step (rolloutWorkers) is the pool's scheduling, not computation.
+    [GeneratedRegex("seconds|persecond|idleratio|rolloutworkers", RegexOptions.IgnoreCase)]
     private static partial Regex Timing();
 }

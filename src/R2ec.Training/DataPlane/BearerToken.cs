@@ -36,8 +36,9 @@ public sealed class BearerToken
     public static BearerToken Random() => new(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>
-    /// Reads the token from <see cref="EnvironmentVariable"/>, else from the file named by
-    /// <see cref="FileEnvironmentVariable"/>, else from <see cref="DefaultSecretFile"/>.
+    /// Reads the token from the file named by <see cref="FileEnvironmentVariable"/>, else from
+    /// <see cref="EnvironmentVariable"/>, else from <see cref="DefaultSecretFile"/> (the order of every secret, see
+    /// <c>src/Shared/SecretSource.cs</c>).
     /// </summary>
     /// <param name="getEnvironment">Reads a variable; the process environment when null.</param>
     /// <param name="defaultSecretFile">The mounted secret's path; <see cref="DefaultSecretFile"/> when null.</param>
@@ -45,27 +46,22 @@ public sealed class BearerToken
     public static BearerToken FromEnvironment(Func<string, string?>? getEnvironment = null, string? defaultSecretFile = null)
     {
         getEnvironment ??= Environment.GetEnvironmentVariable;
-        var direct = getEnvironment(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(direct))
-            return new BearerToken(direct);
-        var file = getEnvironment(FileEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(file))
-            return FromFile(file, FileEnvironmentVariable);
-        file = defaultSecretFile ?? DefaultSecretFile;
-        if (File.Exists(file))
-            return FromFile(file, "the default secret mount");
-        throw new InvalidOperationException(
-            $"no blob token: set {EnvironmentVariable}, or {FileEnvironmentVariable} to a secret file, or mount the secret at {file}");
-    }
-
-    private static BearerToken FromFile(string path, string source)
-    {
-        if (!File.Exists(path))
-            throw new InvalidOperationException($"blob token file '{path}' (from {source}) does not exist");
-        var text = File.ReadAllText(path);
-        if (string.IsNullOrWhiteSpace(text))
-            throw new InvalidOperationException($"blob token file '{path}' (from {source}) is empty");
-        return new BearerToken(text);
+        var mounted = defaultSecretFile ?? DefaultSecretFile;
+        (string Value, string Source)? secret;
+        try
+        {
+            secret = R2ec.Shared.SecretSource.Read(getEnvironment, EnvironmentVariable, mounted);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new InvalidOperationException($"blob token: {e.Message}", e);
+        }
+        if (secret is not { } found)
+            throw new InvalidOperationException(
+                $"no blob token: set {FileEnvironmentVariable} to a secret file, or {EnvironmentVariable}, or mount the secret at {mounted}");
+        if (string.IsNullOrWhiteSpace(found.Value))
+            throw new InvalidOperationException($"blob token from {found.Source} is empty");
+        return new BearerToken(found.Value);
     }
 
     /// <summary>The Authorization header a client sends.</summary>

@@ -19,7 +19,7 @@ public sealed class BearerTokenTests
     }
 
     [Test]
-    public void TheToken_ComesFromTheVariable_ThenTheFileVariable_ThenTheMountedSecret()
+    public void TheToken_ComesFromTheFileVariable_ThenTheVariable_ThenTheMountedSecret()
     {
         var dir = Directory.CreateTempSubdirectory("r2ec-token-").FullName;
         try
@@ -29,10 +29,10 @@ public sealed class BearerTokenTests
             var mounted = Path.Combine(dir, "mounted");
             File.WriteAllText(mounted, "from-mount");
 
-            var direct = BearerToken.FromEnvironment(n => n == BearerToken.EnvironmentVariable ? "from-env" : file, mounted);
+            var fromFile = BearerToken.FromEnvironment(n => n == BearerToken.FileEnvironmentVariable ? file : "from-env", mounted);
+            Assert.That(fromFile.IsPresentedBy("Bearer from-file"), Is.True, "the named file wins, without its trailing newline");
+            var direct = BearerToken.FromEnvironment(n => n == BearerToken.EnvironmentVariable ? "from-env" : null, mounted);
             Assert.That(direct.IsPresentedBy("Bearer from-env"), Is.True);
-            var fromFile = BearerToken.FromEnvironment(n => n == BearerToken.FileEnvironmentVariable ? file : null, mounted);
-            Assert.That(fromFile.IsPresentedBy("Bearer from-file"), Is.True, "the secret file's trailing newline is not part of the token");
             var fromMount = BearerToken.FromEnvironment(_ => null, mounted);
             Assert.That(fromMount.IsPresentedBy("Bearer from-mount"), Is.True);
 

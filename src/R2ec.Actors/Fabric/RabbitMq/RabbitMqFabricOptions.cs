@@ -123,14 +123,14 @@ public sealed record RabbitMqFabricOptions
 
     private static string? ReadSecret(Func<string, string?> get, string name, string mounted)
     {
-        if (get(name + "_FILE") is { } path)
+        try
         {
-            if (!File.Exists(path))
-                throw new FormatException($"{EnvironmentPrefix}{name}_FILE names '{path}', which does not exist");
-            return File.ReadAllText(path).TrimEnd('\r', '\n');
+            return R2ec.Shared.SecretSource.Read(v => get(v[EnvironmentPrefix.Length..]), EnvironmentPrefix + name, mounted)?.Value;
         }
-        if (get(name) is { } value) return value;
-        return File.Exists(mounted) ? File.ReadAllText(mounted).TrimEnd('\r', '\n') : null;
+        catch (FileNotFoundException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
     }
 
     private static int ParseInt(string name, string text, int min, int max) =>

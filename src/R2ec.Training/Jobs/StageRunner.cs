@@ -55,7 +55,8 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
             if (cancellation.IsCancellationRequested)
                 return await InterruptAsync(state);
             var (indices, next) = NextBatch(order, state.DataCursor, batchSize);
-            var lr = LearningRates.At(step, steps, learner.WarmupLearningRate, learner.RampUpSteps, learner.Schedule);
+            var peak = state.Stage == JobStage.LmWarmup ? learner.LmWarmupLearningRate : learner.RecWarmupLearningRate;
+            var lr = LearningRates.At(step, steps, peak, learner.RampUpSteps, learner.Schedule);
             var stepClock = Stopwatch.StartNew();
             var done = await refs.Learner.AskAsync<WarmUpDone>(
                 new WarmUpStep { Stage = kind, Step = (ulong)step, SampleIndices = { indices }, LearningRate = lr }, LongAsk);

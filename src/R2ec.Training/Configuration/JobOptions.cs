@@ -326,7 +326,7 @@ public sealed class LearnerOptions
 
     /// <summary>Peak learning rate of the RecPO stage.</summary>
     [Description("RecPO learning rate (paper: 1e-5, pretrained 1.5B model)")]
-    public double LearningRate { get; init; } = 3e-4;
+    public double LearningRate { get; init; } = 1e-4;
 
     /// <summary>
     /// Peak learning rate of the LM warm-up (next-token prediction). Its loss falls much faster at 3e-3, but the

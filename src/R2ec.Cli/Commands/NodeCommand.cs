@@ -43,6 +43,7 @@ public static class NodeCommand
             var name = parse.GetValue(node) is { Length: > 0 } given ? given
                 : options.Cluster.Node is { Length: > 0 } configured ? configured
                 : System.Net.Dns.GetHostName();
+            NodeRoleNames.Check(roles, name, options.Cluster); // before anything is created or connected
             var run = roles.HasFlag(NodeRoles.Learner) ? OpenRun(options, parse.GetValue(resume)) : null;
             var data = TrainCommand.LoadData(options, store);
             using var signals = new TerminationSignals(cancel);

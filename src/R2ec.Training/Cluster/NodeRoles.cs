@@ -51,9 +51,11 @@ public static class NodeRoleNames
     /// coordinator and the learner share one process (checkpoints are written from the learner's memory) on
     /// <c>Cluster:LearnerNode</c>, and the reward role runs on <c>Cluster:RewardNode</c>, since the other nodes address them there.
     /// </summary>
-    /// <exception cref="ConfigurationException">The roles and the node do not agree with the configuration.</exception>
+    /// <exception cref="ConfigurationException">The node name is malformed, or the roles and the node do not agree with the configuration.</exception>
     public static void Check(NodeRoles roles, string node, ClusterOptions cluster)
     {
+        if (node.Length == 0 || !node.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            throw new ConfigurationException($"node name '{node}' must be non-empty and use only letters, digits, '.', '_' and '-'");
         if (roles.HasFlag(NodeRoles.Coordinator) != roles.HasFlag(NodeRoles.Learner))
             throw new ConfigurationException("roles coordinator and learner must be held by the same process: the coordinator writes checkpoints from the learner's memory");
         if (roles.HasFlag(NodeRoles.Learner) && node != cluster.LearnerNode)

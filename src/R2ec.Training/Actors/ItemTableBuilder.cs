@@ -13,17 +13,18 @@ namespace R2ec.Training.Actors;
 internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
 {
     private const int Chunk = 256;
+
     protected override async Task ReceiveAsync(IMessage message)
     {
         if (message is BuildItemTable build)
-            Context.Reply(await BuildAsync(await ReplicaAsync(), Job, build.Version, build.Weights));
+            Context.Reply(await BuildAsync(build.Version, build.Weights));
     }
 
-    private static async Task<ItemTablePublished> BuildAsync(PolicyReplica replica, JobContext job, ulong version, BlobRef weights)
+    private async Task<ItemTablePublished> BuildAsync(ulong version, BlobRef weights)
     {
         var clock = Stopwatch.StartNew();
-        var policy = await replica.AtAsync(version, weights);
-        var count = job.Data.ItemCount;
+        var policy = await (await ReplicaAsync()).AtAsync(version, weights);
+        var count = Job.Data.ItemCount;
         var dim = policy.EmbeddingSize;
         var data = new float[count * dim];
         for (var first = 0; first < count; first += Chunk)
@@ -32,8 +33,8 @@ internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
             policy.EncodeItems(first + 1, n, data.AsSpan(first * dim, n * dim));
         }
         var table = new ItemEmbeddings(version, count, dim, data);
-        var blob = job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
-        Serilog.Log.ForContext<ItemTableBuilder>().Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
+        var blob = Job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
+        Context.Log.Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
             version, count, dim, clock.Elapsed.TotalSeconds);
         return new ItemTablePublished
         {

@@ -42,12 +42,13 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
         var reward = Context.System.Resolve(Job.Reward);
         Context.Log.Debug("Rollout request: step {Step}, samples {Samples}, attempt {Attempt}, policy version {PolicyVersion}",
             request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), request.Attempt, request.PolicyVersion);
-        PolicyReplica replica;
+        IPolicyCompute policy;
+        ItemEmbeddings items;
         try
         {
-            replica = await ReplicaAsync(request.Tokenizer);
-            await replica.AtAsync(request.PolicyVersion, request.Weights);
-            await replica.ItemsAsync(request.ItemTableVersion, request.ItemTable);
+            var replica = await ReplicaAsync(request.Tokenizer);
+            policy = await replica.AtAsync(request.PolicyVersion, request.Weights);
+            items = await replica.ItemsAsync(request.ItemTableVersion, request.ItemTable);
         }
         catch (IOException e) when (e is BlobFetchException or BlobIntegrityException)
         {
@@ -62,8 +63,6 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
             if (request.InjectFault && request.Attempt == 0 && !Context.Redelivered && requested.SampleIndex == request.FaultSample)
                 throw new InjectedFaultException($"injected rollout failure at step {request.Step}, sample {requested.SampleIndex}");
             var clock = Stopwatch.StartNew();
-            var policy = await replica.AtAsync(request.PolicyVersion, request.Weights);
-            var items = await replica.ItemsAsync(request.ItemTableVersion, request.ItemTable);
             var sample = train[checked((int)requested.SampleIndex)];
             var sampling = new GroupSampling((int)request.GroupSize, rollout.Temperature, rollout.TopK, rollout.TopP,
                 rollout.MaxNewTokens, request.Seed, request.Step, requested.SampleIndex);

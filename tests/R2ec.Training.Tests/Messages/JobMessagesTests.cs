@@ -31,7 +31,7 @@ public sealed class JobMessagesTests
         return group;
     }
 
-    private static IEnumerable<IMessage> Examples()
+    internal static IEnumerable<IMessage> Examples()
     {
         yield return new RolloutRequest { Step = 3, PolicyVersion = 2, GroupSize = 4, Seed = 42, Samples = { new RolloutSample { SampleIndex = 5, UserIndex = 9 } } };
         yield return Group(4, 32);

@@ -50,6 +50,12 @@ public static class CliApp
             error.WriteLine($"r2ec: {e.Message}");
             return ExitUsage;
         }
+        catch (R2ec.Training.Jobs.StepFailedException e)
+        {
+            // A step whose groups never arrived ends the job (DESIGN.md §5); the run directory keeps the last checkpoint.
+            error.WriteLine($"r2ec: {e.Message}");
+            return ExitFailure;
+        }
         finally
         {
             Log.CloseAndFlush();

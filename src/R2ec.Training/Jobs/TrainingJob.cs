@@ -137,7 +137,7 @@ public sealed class TrainingJob
         }
         else
         {
-            await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = 0 }, LongAsk);
+            await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest(), LongAsk);
         }
 
         var runner = new StageRunner(this, job, refs, log, cancellationToken);
@@ -259,7 +259,7 @@ public sealed class TrainingJob
     internal async Task<int[]> EvaluateAsync(JobContext job, ActorRefs refs, JobState state, string split, bool reasoning, uint maxUsers)
     {
         var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
-            ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = state.PolicyVersion }, LongAsk)).Weights;
+            ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest(), LongAsk)).Weights;
         var table = job.Store.Find(JobContext.ItemsKind, state.PolicyVersion)
             ?? (await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
         var result = await refs.Evaluator.AskAsync<EvaluationResult>(new EvaluateRequest

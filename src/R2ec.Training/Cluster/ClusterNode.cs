@@ -141,9 +141,9 @@ public static class ClusterNode
         var capacity = roles.HasFlag(NodeRoles.Rollout) ? options.Rollout.Workers : 1;
         system.Spawn("membership-announcer", HeartbeatAnnouncer.Props(NodeRoleNames.Format(roles), capacity, membership));
         if (roles.HasFlag(NodeRoles.Reward))
-            TrainingJob.SpawnReward(system, job);
+            JobActors.SpawnReward(system, job);
         if (roles.HasFlag(NodeRoles.Rollout))
-            TrainingJob.SpawnWorkers(system, job);
+            JobActors.SpawnWorkers(system, job);
         Volatile.Write(ref ready.Value, true);
         log.Information("Node {Node} ready: {Workers} rollout workers, reward actor {Reward}", node,
             roles.HasFlag(NodeRoles.Rollout) ? options.Rollout.Workers : 0, roles.HasFlag(NodeRoles.Reward));

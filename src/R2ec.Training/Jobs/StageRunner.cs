@@ -13,7 +13,7 @@ namespace R2ec.Training.Jobs;
 /// Runs the model stages of a job from a <see cref="JobState"/> (LM warm-up, recommendation warm-up, RecPO), driving
 /// the learner and coordinator by messages, and writes the checkpoints, metrics and progress of every step.
 /// </summary>
-internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob.ActorRefs refs, ILogger log, CancellationToken cancellation)
+internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints, JobContext job, JobActors refs, ILogger log, CancellationToken cancellation)
 {
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
     private (JobStage Stage, long Step, bool Completed)? _lastCheckpoint;
@@ -168,7 +168,7 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
         var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
         state = state with { PolicyVersion = snapshot.Version };
         var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
-        owner.Checkpoint(state, new TrainingJob.BlobStoreView(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
+        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
         _lastCheckpoint = (state.Stage, state.Step, state.StageCompleted);
         log.Information("Checkpoint written: stage {Stage:l}, step {Step}, completed {StageCompleted}, policy version {PolicyVersion}",
             JobStages.Name(state.Stage), state.Step, state.StageCompleted, state.PolicyVersion);

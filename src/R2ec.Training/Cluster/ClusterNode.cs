@@ -150,7 +150,8 @@ public static class ClusterNode
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
         var first = await Task.WhenAny(shutdown.Task, leave.Left, stopped);
-        var reason = first == shutdown.Task ? $"the job driver said: {shutdown.Task.Result.Reason}"
+        // Awaited although complete (WhenAny returned it), so no blocking accessor appears in the node's code.
+        var reason = first == shutdown.Task ? $"the job driver said: {(await shutdown.Task).Reason}"
             : first == leave.Left ? "asked to leave (signal)"
             : "stopped";
         Volatile.Write(ref ready.Value, false);

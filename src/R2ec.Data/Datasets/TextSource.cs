@@ -15,6 +15,7 @@ internal sealed class TextSource : IDisposable
     private readonly HashingStream _hashing;
     private readonly StreamReader _reader;
     private readonly IProgress<ReadProgress>? _progress;
+    private readonly CountingStream? _gunzipped;
 
     private TextSource(string path, IProgress<ReadProgress>? progress, Encoding? encoding)
     {
@@ -30,7 +31,7 @@ internal sealed class TextSource : IDisposable
         }
         _hashing = new HashingStream(_file);
         Stream text = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-            ? new GZipStream(_hashing, CompressionMode.Decompress)
+            ? _gunzipped = new CountingStream(new GZipStream(_hashing, CompressionMode.Decompress))
             : _hashing;
         _reader = new StreamReader(text, encoding ?? new UTF8Encoding(false, throwOnInvalidBytes: false), encoding is null, 1 << 16);
     }
@@ -58,7 +59,10 @@ internal sealed class TextSource : IDisposable
             throw new DataFormatException(Path, LineNumber + 1, null, "not a valid gzip stream: " + e.Message);
         }
         if (line is null)
+        {
+            CheckGzipComplete();
             return null;
+        }
         LineNumber++;
         if (_progress is not null && LineNumber % ProgressEveryLines == 0)
             _progress.Report(new ReadProgress(Path, _file.Position, _file.Length));
@@ -77,11 +81,72 @@ internal sealed class TextSource : IDisposable
         return new SourceFile(Path, _file.Length, _hashing.HexDigest());
     }
 
+    /// <summary>
+    /// Fails when a gzip file ended before its trailer: the decompressor reports a cut-off stream as a plain end, so
+    /// the size the trailer records (ISIZE, the length modulo 2^32) is compared with what was decompressed.
+    /// </summary>
+    private void CheckGzipComplete()
+    {
+        if (_gunzipped is null || _gunzipped.Checked)
+            return;
+        _gunzipped.Checked = true;
+        Span<byte> trailer = stackalloc byte[4];
+        using (var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            if (file.Length < 18) // a gzip header and trailer alone take 18 bytes
+                throw new DataFormatException(Path, LineNumber + 1, null, "gzip file is truncated (shorter than a gzip header and trailer)");
+            file.Seek(-4, SeekOrigin.End);
+            file.ReadExactly(trailer);
+        }
+        var recorded = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        if (recorded != (uint)_gunzipped.Count)
+            throw new DataFormatException(Path, LineNumber + 1, null,
+                $"gzip stream ends early: {_gunzipped.Count} bytes decompressed, the trailer records {recorded} (mod 2^32); the file is truncated or holds several gzip members");
+    }
+
     public void Dispose()
     {
         _reader.Dispose();
         _hashing.Dispose();
         _file.Dispose();
+    }
+
+    /// <summary>Counts the bytes read through it.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Count { get; private set; }
+
+        public bool Checked { get; set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            Count += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class HashingStream(Stream inner) : Stream

@@ -91,6 +91,11 @@ public sealed class TrainingJob
         var resumed = _checkpoints.LoadLatest(out var rejected);
         foreach (var r in rejected)
             log.Warning("Checkpoint passed over on resume: {Reason}", r);
+        // Starting from scratch over checkpoints that exist but are all damaged would silently throw the run away.
+        if (resumed is null && rejected.Count > 0)
+            throw new CheckpointException($"no usable checkpoint in '{_run.Checkpoints}'; refusing to start the run again from scratch: {rejected[0]}");
+        if (resumed is not null)
+            CheckFits(resumed);
         var state = resumed is null ? Initial() : ReadState(resumed);
         log.Information(resumed is null
                 ? "Job starting in {RunDirectory} on {Dataset} with {Model}"
@@ -305,6 +310,17 @@ public sealed class TrainingJob
     private static byte[] StateBytes(JobState state) => JsonSerializer.SerializeToUtf8Bytes(state, StateJson);
 
     private byte[] ConfigBytes() => Encoding.UTF8.GetBytes(JobConfiguration.ToJson(_options));
+
+    /// <summary>Refuses a checkpoint written with another model, dataset or tokenizer than this run is configured with.</summary>
+    private void CheckFits(CheckpointManifest manifest)
+    {
+        if (!manifest.Files.Any(f => f.Name == "config.json"))
+            return; // written before checkpoints carried their configuration
+        var written = Encoding.UTF8.GetString(_checkpoints.Read(manifest, "config.json"));
+        if (CheckpointCompatibility.FirstMismatch(written, JobConfiguration.ToJson(_options)) is { } m)
+            throw new CheckpointException($"checkpoint {manifest.Sequence} in '{_run.Checkpoints}' was written with {m.Key}={m.Checkpoint}, " +
+                $"but this run has {m.Key}={m.Current}; resume with the configuration it was written with, or start a new run");
+    }
 
     private JobState ReadState(CheckpointManifest manifest)
     {

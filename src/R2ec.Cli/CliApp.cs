@@ -71,7 +71,7 @@ public static class CliApp
     /// unreadable or unwritable paths, an unusable checkpoint, an unreachable address), or null when
     /// <paramref name="e"/> is a bug. Every command's failures pass through here.
     /// </summary>
-    internal static string? UserError(Exception e)
+    public static string? UserError(Exception e)
     {
         if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
             return UserError(aggregate.InnerExceptions[0]);

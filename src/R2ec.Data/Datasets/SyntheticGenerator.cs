@@ -70,7 +70,7 @@ public static class SyntheticGenerator
             {
                 Format = "synthetic",
                 Interactions = interactions,
-                Items = Metadata(items, interactions),
+                Items = Metadata(items),
                 HasTimestamps = true,
                 Sources = [new SourceFile($"synthetic:seed={options.Seed},items={options.Items},users={options.Users}", 0, string.Empty)],
                 Note = $"SYNTHETIC data (r2ec synthetic generator, seed {options.Seed}): not real users or items.",
@@ -147,22 +147,16 @@ public static class SyntheticGenerator
         return (float)Math.Clamp(Math.Round(1 + 4 / (1 + Math.Exp(-x))), 1, 5);
     }
 
-    private static Dictionary<string, ItemMetadata> Metadata(List<SyntheticItem> items, List<Interaction> interactions)
+    // No rating statistics here: they would count the whole log, valid and test included; the preparer computes them
+    // from the train split.
+    private static Dictionary<string, ItemMetadata> Metadata(List<SyntheticItem> items)
     {
-        var sums = new Dictionary<string, (double Sum, int Count)>(StringComparer.Ordinal);
-        foreach (var e in interactions)
-        {
-            var (sum, count) = sums.GetValueOrDefault(e.Item);
-            sums[e.Item] = (sum + e.Rating, count + 1);
-        }
         var result = new Dictionary<string, ItemMetadata>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            var (sum, count) = sums.GetValueOrDefault(item.Key);
-            float? average = count > 0 ? (float)Math.Round(sum / count, 1) : null;
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"A {Colors[item.Color]} {Categories[item.Category]} with a {Styles[item.Style]} look and a {Materials[item.Material]} build. Synthetic item.");
-            result.Add(item.Key, new ItemMetadata(item.Key, item.Title, average, count, description, [Categories[item.Category]]));
+            result.Add(item.Key, new ItemMetadata(item.Key, item.Title, null, null, description, [Categories[item.Category]]));
         }
         return result;
     }

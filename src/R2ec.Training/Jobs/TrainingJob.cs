@@ -36,6 +36,9 @@ public sealed class TrainingJob
     /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
     public const string WithRecPO = "R2ec (RecPO)";
 
+    /// <summary>The method name of the RecPO weights scored without reasoning (the head right after the prompt).</summary>
+    public const string RecPOWithoutReasoning = "RecPO weights without reasoning";
+
     private static readonly JsonSerializerOptions StateJson = new() { Converters = { new JsonStringEnumConverter() } };
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
 
@@ -255,6 +258,7 @@ public sealed class TrainingJob
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
         var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
         rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
+        rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
         AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows });
@@ -290,6 +294,11 @@ public sealed class TrainingJob
         sb.AppendLine("Test split, full ranking over all items, history masked; every row over the same test users:");
         sb.AppendLine();
         sb.Append(MetricsRow.Markdown(rows));
+        sb.AppendLine();
+        sb.AppendLine("Means ± bootstrap standard errors over the users.");
+        if (rows.FirstOrDefault(r => r.Method == WithRecPO) is { } recpo && rows.FirstOrDefault(r => r.Method == WithoutReasoning) is { } plain
+            && MetricsRow.PairedLine(recpo, plain) is { } paired)
+            sb.AppendLine().AppendLine(paired);
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
         sb.AppendLine();

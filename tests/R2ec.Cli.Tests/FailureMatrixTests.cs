@@ -346,7 +346,7 @@ public sealed class FailureMatrixTests
     private static Process Start(IEnumerable<string> args, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _root };
-        start.ArgumentList.Add(CliDll);
+        start.ArgumentList.Add(RepoPaths.CliDll);
         foreach (var a in args)
             start.ArgumentList.Add(a);
         foreach (var (k, v) in environment)
@@ -366,25 +366,6 @@ public sealed class FailureMatrixTests
         }
         process.WaitForExit();
         return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    /// <summary>The CLI built beside this test assembly; <c>R2EC_CLI_DLL</c> points at another build (e.g. to show a case failing before a fix).</summary>
-    private static string CliDll
-    {
-        get
-        {
-            if (System.Environment.GetEnvironmentVariable("R2EC_CLI_DLL") is { Length: > 0 } other)
-                return other;
-#if DEBUG
-            const string configuration = "Debug";
-#else
-            const string configuration = "Release";
-#endif
-            var path = Path.Combine(RepoPaths.Root, "src", "R2ec.Cli", "bin", configuration, "net10.0", "r2ec.dll");
-            if (!File.Exists(path))
-                Assert.Fail($"{path} is missing: build the solution first");
-            return path;
-        }
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -16,6 +16,7 @@ internal sealed class TextSource : IDisposable
     private readonly StreamReader _reader;
     private readonly IProgress<ReadProgress>? _progress;
     private readonly CountingStream? _gunzipped;
+    private bool _gzipChecked;
 
     private TextSource(string path, IProgress<ReadProgress>? progress, Encoding? encoding)
     {
@@ -87,9 +88,9 @@ internal sealed class TextSource : IDisposable
     /// </summary>
     private void CheckGzipComplete()
     {
-        if (_gunzipped is null || _gunzipped.Checked)
+        if (_gunzipped is null || _gzipChecked)
             return;
-        _gunzipped.Checked = true;
+        _gzipChecked = true;
         Span<byte> trailer = stackalloc byte[4];
         using (var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
@@ -111,47 +112,13 @@ internal sealed class TextSource : IDisposable
         _file.Dispose();
     }
 
-    /// <summary>Counts the bytes read through it.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
+    /// <summary>
+    /// A read-only, forward-only view of <paramref name="inner"/> that shows every chunk read to
+    /// <see cref="OnRead"/>.
+    /// </summary>
+    private abstract class ObservedStream(Stream inner) : Stream
     {
-        public long Count { get; private set; }
-
-        public bool Checked { get; set; }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            Count += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-                inner.Dispose();
-            base.Dispose(disposing);
-        }
-    }
-
-    private sealed class HashingStream(Stream inner) : Stream
-    {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        protected Stream Inner => inner;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -164,19 +131,11 @@ internal sealed class TextSource : IDisposable
         public override int Read(Span<byte> buffer)
         {
             var n = inner.Read(buffer);
-            _hash.AppendData(buffer[..n]);
+            OnRead(buffer[..n]);
             return n;
         }
 
-        public void DrainTo(long length)
-        {
-            Span<byte> buffer = stackalloc byte[8192];
-            while (inner.Position < length && Read(buffer) > 0)
-            {
-            }
-        }
-
-        public string HexDigest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+        protected abstract void OnRead(ReadOnlySpan<byte> chunk);
 
         public override void Flush()
         {
@@ -185,6 +144,40 @@ internal sealed class TextSource : IDisposable
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Counts the bytes read through it (the decompressed length of a gzip file).</summary>
+    private sealed class CountingStream(Stream inner) : ObservedStream(inner)
+    {
+        public long Count { get; private set; }
+
+        protected override void OnRead(ReadOnlySpan<byte> chunk) => Count += chunk.Length;
+
+        // It owns the decompressor it wraps: the reader that disposes it frees zlib's state.
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                Inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Hashes the stored bytes read through it.</summary>
+    private sealed class HashingStream(Stream inner) : ObservedStream(inner)
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        protected override void OnRead(ReadOnlySpan<byte> chunk) => _hash.AppendData(chunk);
+
+        public void DrainTo(long length)
+        {
+            Span<byte> buffer = stackalloc byte[8192];
+            while (Inner.Position < length && Read(buffer) > 0)
+            {
+            }
+        }
+
+        public string HexDigest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
 
         protected override void Dispose(bool disposing)
         {

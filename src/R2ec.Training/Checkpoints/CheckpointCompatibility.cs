@@ -20,7 +20,7 @@ public static class CheckpointCompatibility
     {
         using var checkpoint = JsonDocument.Parse(checkpointConfigJson);
         using var current = JsonDocument.Parse(currentConfigJson);
-        var keys = Keys(current.RootElement, "Model", null)
+        var keys = Keys(current.RootElement, "Model")
             .Concat(DataKeys.Select(k => ("Data", k)))
             .Append(("Stages", "TokenizerVocabulary"));
         foreach (var (section, key) in keys)
@@ -33,9 +33,9 @@ public static class CheckpointCompatibility
         return null;
     }
 
-    private static IEnumerable<(string Section, string Key)> Keys(JsonElement root, string section, string? only) =>
+    private static IEnumerable<(string Section, string Key)> Keys(JsonElement root, string section) =>
         root.TryGetProperty(section, out var s) && s.ValueKind == JsonValueKind.Object
-            ? s.EnumerateObject().Where(p => only is null || p.Name == only).Select(p => (section, p.Name)).ToList()
+            ? s.EnumerateObject().Select(p => (section, p.Name)).ToList()
             : [];
 
     // The raw JSON text of the value ("(absent)" when missing), so 16 and 16.0 or "a" and null never compare equal by accident.

@@ -35,6 +35,18 @@ internal sealed class RunCheckpoints(RunDirectory run, JobOptions options)
             ?? throw new CheckpointException($"checkpoint {manifest.Sequence} has an empty state.json");
     }
 
+    /// <summary>Refuses a checkpoint written with another model, dataset or tokenizer than this run is configured with.</summary>
+    /// <exception cref="CheckpointException">The checkpoint's configuration differs in a key that must match; the message names it.</exception>
+    public void CheckFits(CheckpointManifest manifest)
+    {
+        if (!manifest.Files.Any(f => f.Name == "config.json"))
+            return; // written before checkpoints carried their configuration
+        var written = Encoding.UTF8.GetString(_store.Read(manifest, "config.json"));
+        if (CheckpointCompatibility.FirstMismatch(written, JobConfiguration.ToJson(options)) is { } m)
+            throw new CheckpointException($"checkpoint {manifest.Sequence} in '{run.Checkpoints}' was written with {m.Key}={m.Checkpoint}, " +
+                $"but this run has {m.Key}={m.Current}; resume with the configuration it was written with, or start a new run");
+    }
+
     /// <summary>One file of a checkpoint (tokenizer.bin, weights.bin, optimizer.bin, items.bin).</summary>
     public byte[] Read(CheckpointManifest manifest, string file) => _store.Read(manifest, file);
 

@@ -26,6 +26,11 @@ internal static class RunReport
         sb.AppendLine();
         sb.Append(MetricsRow.Markdown(rows));
         sb.AppendLine();
+        sb.AppendLine("Means ± bootstrap standard errors over the users.");
+        if (rows.FirstOrDefault(r => r.Method == TrainingJob.WithRecPO) is { } recpo && rows.FirstOrDefault(r => r.Method == TrainingJob.WithoutReasoning) is { } plain
+            && MetricsRow.PairedLine(recpo, plain) is { } paired)
+            sb.AppendLine().AppendLine(paired);
+        sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
         sb.AppendLine();
         sb.Append(throughput.Markdown());

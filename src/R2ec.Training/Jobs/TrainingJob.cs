@@ -5,6 +5,7 @@ using R2ec.Actors.Logging;
 using R2ec.Actors.Runtime;
 using R2ec.Training.Actors;
 using R2ec.Training.Blobs;
+using R2ec.Training.Checkpoints;
 using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.DataPlane;
@@ -31,6 +32,9 @@ public sealed class TrainingJob
 
     /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
     public const string WithRecPO = "R2ec (RecPO)";
+
+    /// <summary>The method name of the RecPO weights scored without reasoning (the head right after the prompt).</summary>
+    public const string RecPOWithoutReasoning = "RecPO weights without reasoning";
 
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
 
@@ -86,6 +90,11 @@ public sealed class TrainingJob
         var resumed = _checkpoints.LoadLatest(out var rejected);
         foreach (var r in rejected)
             log.Warning("Checkpoint passed over on resume: {Reason}", r);
+        // Starting from scratch over checkpoints that exist but are all damaged would silently throw the run away.
+        if (resumed is null && rejected.Count > 0)
+            throw new CheckpointException($"no usable checkpoint in '{_run.Checkpoints}'; refusing to start the run again from scratch: {rejected[0]}");
+        if (resumed is not null)
+            _checkpoints.CheckFits(resumed);
         var state = resumed is null ? _checkpoints.Initial() : _checkpoints.ReadState(resumed);
         log.Information(resumed is null
                 ? "Job starting in {RunDirectory} on {Dataset} with {Model}"
@@ -184,6 +193,7 @@ public sealed class TrainingJob
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
         var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
         rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
+        rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
         AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows });

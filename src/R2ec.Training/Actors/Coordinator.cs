@@ -1,71 +1,135 @@
+using System.Diagnostics;
+using Akka.Actor;
 using Google.Protobuf;
-using R2ec.Actors.Runtime;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
 
 namespace R2ec.Training.Actors;
 
 /// <summary>
-/// The coordinator owns each RecPO step (DESIGN.md §2 steps 1-2, §5): it hands out one rollout request per sample,
-/// collects the rewarded groups and accepts each (step, sample) once, handles the deadline by re-requesting exactly
-/// the missing samples, and, once every group is in, gives the learner the step's batch ordered by (user, sample)
-/// followed by <see cref="LearnStep"/>. It answers the driver's <see cref="RunStep"/> with the learner's
-/// <see cref="StepCompleted"/>, or with <see cref="StepFailed"/> naming the step and the missing samples when they
-/// are still missing after <c>Learner:MaxRequestAttempts</c> attempts, so a step never outlives deadline × attempts.
+/// The coordinator owns each RecPO step (DESIGN.md §2 steps 1-2, §5): it queues one rollout request per sample and
+/// hands them to rollout workers as they ask for work (work pulling), collects the rewarded groups and accepts each
+/// (step, sample) once, handles the deadline by re-requesting exactly the missing samples, and, once every group is
+/// in, gives the learner the step's batch ordered by (user, sample) followed by <see cref="LearnStep"/>. It answers
+/// the driver's <see cref="RunStep"/> with the learner's <see cref="StepCompleted"/>, or with <see cref="StepFailed"/>
+/// naming the step and the missing samples when they are still missing after <c>Learner:MaxRequestAttempts</c>
+/// attempts, so a step never outlives deadline × attempts.
+/// <para>It knows what each worker holds: it watches every worker that asks for work, and a request held by a worker
+/// that terminates, or that asks again as a fresh (restarted) worker, goes back to the front of the queue.</para>
 /// </summary>
-internal sealed class Coordinator(JobContext job) : Actor
+internal sealed class Coordinator : JobActor, IWithTimers
 {
+    private const string DeadlineTimer = "step-deadline";
+
+    private readonly IActorRef _learner;
+    private readonly LinkedList<RolloutRequest> _queue = new();
+    // Every worker that asked for work, with the request it holds (null when idle).
+    private readonly Dictionary<IActorRef, RolloutRequest?> _workers = [];
     private RunStep? _current;
     private IActorRef? _replyTo;
     private StepCollector? _collector;
     private bool _handedOver;
     private uint _rerequests;
-    private System.Diagnostics.Stopwatch _clock = new();
-    private CancellationTokenSource? _deadline;
+    private Stopwatch _clock = new();
 
-    protected override Task OnStoppedAsync()
+    public Coordinator(JobContext job, IActorRef learner) : base(job)
     {
-        _deadline?.Cancel();
-        return Task.CompletedTask;
-    }
-
-    protected override async Task ReceiveAsync(IMessage message)
-    {
-        switch (message)
+        _learner = learner;
+        Receive<RunStep>(Start);
+        Receive<RewardedGroup>(Collect);
+        Receive<StepDeadline>(d => _current is not null && !_handedOver && d.Step == _current.Step, OnDeadline);
+        Receive<StepCompleted>(c => _current is not null && c.Step == _current.Step, completed =>
         {
-            case RunStep run:
-                await StartAsync(run);
-                break;
-            case RewardedGroup group:
-                await CollectAsync(group);
-                break;
-            case StepDeadline deadline when _current is not null && !_handedOver && deadline.Step == _current.Step:
-                await OnDeadlineAsync(deadline);
-                break;
-            case StepCompleted completed when _current is not null && completed.Step == _current.Step:
-                completed.Metrics.StepSeconds = _clock.Elapsed.TotalSeconds;
-                completed.Metrics.Rerequests = _rerequests;
-                await EndStepAsync(completed);
-                break;
-        }
+            completed.Metrics.StepSeconds = _clock.Elapsed.TotalSeconds;
+            completed.Metrics.Rerequests = _rerequests;
+            EndStep(completed);
+        });
+        Receive<WorkRequest>(OnWorkRequest);
+        Receive<Terminated>(OnTerminated);
+        // A deadline of a step already over, or a completion of another step: nothing to do.
+        Receive<StepDeadline>(_ => { });
     }
 
-    private async Task StartAsync(RunStep run)
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void Start(RunStep run)
     {
         if (_current is not null)
             throw new InvalidOperationException($"RunStep {run.Step} arrived while step {_current.Step} is still running");
         _current = run;
-        _replyTo = Context.Sender ?? throw new InvalidOperationException("RunStep must be asked, so the coordinator can answer it");
+        _replyTo = Sender;
         _collector = new StepCollector(run.Step, run.SampleIndices);
         _handedOver = false;
         _rerequests = 0;
-        _clock = System.Diagnostics.Stopwatch.StartNew();
-        await RequestAsync(run.SampleIndices, attempt: 0);
+        _clock = Stopwatch.StartNew();
+        Request(run.SampleIndices, attempt: 0);
     }
 
-    private async Task CollectAsync(RewardedGroup group)
+    private void OnWorkRequest(WorkRequest work)
     {
-        if (group.Group.Incarnation != job.Incarnation)
+        var worker = Sender;
+        if (!_workers.TryGetValue(worker, out var held))
+        {
+            Context.Watch(worker);
+            Log.Information("Rollout worker {Worker} joined the pool", worker.Path.ToString());
+        }
+        else if (work.Fresh && held is not null)
+        {
+            // The worker restarted with the request in hand: it will never answer it.
+            Requeue(worker, held, "restarted");
+        }
+        _workers[worker] = null;
+        Dispatch();
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (!_workers.Remove(terminated.ActorRef, out var held))
+            return;
+        Log.Warning("Rollout worker {Worker} terminated; {Workers} workers left", terminated.ActorRef.Path.ToString(), _workers.Count);
+        if (held is not null)
+            Requeue(terminated.ActorRef, held, "terminated");
+        Dispatch();
+    }
+
+    private void Requeue(IActorRef worker, RolloutRequest held, string why)
+    {
+        var again = held.Clone();
+        again.Redelivered = true;
+        _queue.AddFirst(again);
+        Log.Warning("Re-queued the request of step {Step}, samples {Samples} held by {Worker}, which {Why}",
+            held.Step, held.Samples.Select(s => s.SampleIndex).ToArray(), worker.Path.ToString(), why);
+        Job.Metrics.Increment("r2ec_coordinator_requests_requeued_total", "Rollout requests handed out again because their worker stopped or restarted.");
+    }
+
+    /// <summary>Hands queued requests of the current step to idle workers; requests of a finished step are dropped.</summary>
+    private void Dispatch()
+    {
+        foreach (var worker in _workers.Where(w => w.Value is null).Select(w => w.Key).ToList())
+        {
+            RolloutRequest? next = null;
+            while (next is null && _queue.First is { } first)
+            {
+                _queue.RemoveFirst();
+                if (IsWanted(first.Value))
+                    next = first.Value;
+            }
+            if (next is null)
+                return;
+            _workers[worker] = next;
+            worker.Tell(next, Self);
+        }
+    }
+
+    // A request is still worth sampling while its step runs and one of its samples is still missing.
+    private bool IsWanted(RolloutRequest request) =>
+        _current is not null && !_handedOver && request.Step == _current.Step && request.Incarnation == Job.Incarnation
+        && request.Samples.Any(s => _collector!.Missing.Contains(s.SampleIndex));
+
+    private void Collect(RewardedGroup group)
+    {
+        if (group.Group.Incarnation != Job.Incarnation)
         {
             // Sampled for a run of the job that was killed and resumed: the resumed run requests its own groups.
             Ignore(group, "StaleIncarnation");
@@ -83,76 +147,76 @@ internal sealed class Coordinator(JobContext job) : Actor
             return;
         }
         // The job's accounting: one such event per (step, sample) proves each group was used exactly once.
-        Context.Log.Debug("Coordinator accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
+        Log.Debug("Coordinator accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
             group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
-        job.Metrics.Increment("r2ec_coordinator_groups_accepted_total", "Rewarded groups the coordinator accepted for learning, each (step, sample) once.");
+        Job.Metrics.Increment("r2ec_coordinator_groups_accepted_total", "Rewarded groups the coordinator accepted for learning, each (step, sample) once.");
         if (_collector.IsComplete && !_handedOver)
-            await HandOverAsync();
+            HandOver();
     }
 
     private void Ignore(RewardedGroup group, string outcome)
     {
-        Context.Log.Debug("Coordinator ignored group of step {Step}, sample {Sample}: {Outcome} (incarnation {Incarnation})",
+        Log.Debug("Coordinator ignored group of step {Step}, sample {Sample}: {Outcome} (incarnation {Incarnation})",
             group.Group.Step, group.Group.SampleIndex, outcome, group.Group.Incarnation);
-        job.Metrics.Increment("r2ec_coordinator_groups_ignored_total", "Rewarded groups the coordinator did not accept, by reason.", 1, ("reason", outcome));
+        Job.Metrics.Increment("r2ec_coordinator_groups_ignored_total", "Rewarded groups the coordinator did not accept, by reason.", 1, ("reason", outcome));
     }
 
     /// <summary>Sends the learner the step's groups in (user, sample) order, then the message that closes the batch.</summary>
-    private async Task HandOverAsync()
+    private void HandOver()
     {
         _handedOver = true;
-        _deadline?.Cancel();
+        Timers.Cancel(DeadlineTimer);
+        _queue.Clear();
         var run = _current!;
-        var learner = Context.System.Resolve(job.Learner);
         var groups = _collector!.Ordered();
         var rollout = _clock.Elapsed.TotalSeconds;
         foreach (var group in groups)
-            await learner.TellAsync(group, Context.Self);
-        await learner.TellAsync(new LearnStep
+            _learner.Tell(group, Self);
+        _learner.Tell(new LearnStep
         {
             Step = run.Step, GroupCount = (uint)groups.Count, LearningRate = run.LearningRate, ItemTableVersion = run.ItemTableVersion,
             RolloutSeconds = rollout, GroupsDropped = (uint)_collector.Duplicates,
-        }, Context.Self);
+        }, Self);
     }
 
-    private async Task OnDeadlineAsync(StepDeadline deadline)
+    private void OnDeadline(StepDeadline deadline)
     {
         var missing = _collector!.Missing;
         if (missing.Count == 0)
             return;
         var next = deadline.Attempt + 1;
-        if (next >= job.Options.Learner.MaxRequestAttempts)
+        if (next >= Job.Options.Learner.MaxRequestAttempts)
         {
-            Context.Log.Error("Step {Step} failed: samples {Missing} still missing after {Attempts} attempts of {DeadlineSeconds} s each",
-                deadline.Step, missing.ToArray(), next, job.Options.Learner.StepDeadlineSeconds);
-            await EndStepAsync(new StepFailed
+            Log.Error("Step {Step} failed: samples {Missing} still missing after {Attempts} attempts of {DeadlineSeconds} s each",
+                deadline.Step, missing.ToArray(), next, Job.Options.Learner.StepDeadlineSeconds);
+            EndStep(new StepFailed
             {
-                Step = deadline.Step, Missing = { missing }, Attempts = next, DeadlineSeconds = job.Options.Learner.StepDeadlineSeconds,
+                Step = deadline.Step, Missing = { missing }, Attempts = next, DeadlineSeconds = Job.Options.Learner.StepDeadlineSeconds,
             });
             return;
         }
-        Context.Log.Warning("Step {Step}: {Count} groups missing at the deadline (samples {Missing}); re-requesting, attempt {Attempt}",
+        Log.Warning("Step {Step}: {Count} groups missing at the deadline (samples {Missing}); re-requesting, attempt {Attempt}",
             deadline.Step, missing.Count, missing.ToArray(), next);
         _rerequests += (uint)missing.Count;
-        await RequestAsync(missing, next);
+        Request(missing, next);
     }
 
-    private async Task EndStepAsync(IMessage answer)
+    private void EndStep(IMessage answer)
     {
-        _deadline?.Cancel();
+        Timers.Cancel(DeadlineTimer);
+        _queue.Clear();
         var replyTo = _replyTo!;
         _current = null;
         _collector = null;
         _replyTo = null;
-        await replyTo.TellAsync(answer, Context.Self);
+        replyTo.Tell(answer, Self);
     }
 
-    private async Task RequestAsync(IEnumerable<ulong> samples, uint attempt)
+    private void Request(IEnumerable<ulong> samples, uint attempt)
     {
         var run = _current!;
-        var train = job.Data.Dataset.Train;
-        var pool = Context.System.Resolve(JobContext.RolloutPool);
-        var faults = job.Options.Faults;
+        var train = Job.Data.Dataset.Train;
+        var faults = Job.Options.Faults;
         var tokenizer = Held(JobContext.TokenizerKind, 0);
         var weights = Held(JobContext.WeightsKind, run.PolicyVersion);
         var table = Held(JobContext.ItemsKind, run.ItemTableVersion);
@@ -163,14 +227,14 @@ internal sealed class Coordinator(JobContext job) : Actor
                 Step = run.Step,
                 PolicyVersion = run.PolicyVersion,
                 ItemTableVersion = run.ItemTableVersion,
-                GroupSize = (uint)job.Options.Rollout.GroupSize,
-                Seed = job.Options.Run.Seed,
+                GroupSize = (uint)Job.Options.Rollout.GroupSize,
+                Seed = Job.Options.Run.Seed,
                 Attempt = attempt,
                 Samples = { new RolloutSample { SampleIndex = index, UserIndex = (uint)train[checked((int)index)].User } },
                 Tokenizer = tokenizer,
                 Weights = weights,
                 ItemTable = table,
-                Incarnation = job.Incarnation,
+                Incarnation = Job.Incarnation,
             };
             var first = index == run.SampleIndices[0];
             if (first && faults.RolloutFailStep >= 0 && (ulong)faults.RolloutFailStep == run.Step)
@@ -180,16 +244,13 @@ internal sealed class Coordinator(JobContext job) : Actor
             }
             if (first && faults.RolloutDropStep >= 0 && (ulong)faults.RolloutDropStep == run.Step)
                 request.InjectDrop = true;
-            await pool.TellAsync(request, Context.Self);
+            _queue.AddLast(request);
         }
-        _deadline?.Cancel();
-        var cts = _deadline = new CancellationTokenSource();
-        var self = Context.Self;
-        var tick = new StepDeadline { Step = run.Step, Attempt = attempt };
-        _ = Task.Delay(TimeSpan.FromSeconds(job.Options.Learner.StepDeadlineSeconds), cts.Token)
-            .ContinueWith(_ => self.Tell(tick), cts.Token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        Timers.StartSingleTimer(DeadlineTimer, new StepDeadline { Step = run.Step, Attempt = attempt },
+            TimeSpan.FromSeconds(Job.Options.Learner.StepDeadlineSeconds));
+        Dispatch();
     }
 
-    private Messages.BlobRef Held(string kind, ulong version) =>
-        job.Store.Find(kind, version) ?? throw new InvalidOperationException($"{kind} version {version} is not on the learner's data plane");
+    private BlobRef Held(string kind, ulong version) =>
+        Job.Store.Find(kind, version) ?? throw new InvalidOperationException($"{kind} version {version} is not on the learner's data plane");
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using R2ec.Actors.Runtime;
+using Akka.Actor;
 using R2ec.Training.Messages;
 using R2ec.Training.Scoring;
 
@@ -8,14 +7,21 @@ namespace R2ec.Training.Actors;
 
 /// <summary>
 /// The evaluator (DESIGN.md §2 step 7): full-ranking evaluation of a split with its own policy replica, with greedy
-/// reasoning or without it, history masked.
+/// reasoning or without it, history masked. Answers the sender of <see cref="EvaluateRequest"/>.
 /// </summary>
-internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
+internal sealed class Evaluator : ReplicaActor
 {
-    protected override async Task ReceiveAsync(IMessage message)
+    public Evaluator(JobContext job) : base(job)
     {
-        if (message is not EvaluateRequest request)
-            return;
+        ReceiveAsync<EvaluateRequest>(async request =>
+        {
+            var replyTo = Sender;
+            replyTo.Tell(await EvaluateAsync(request), Self);
+        });
+    }
+
+    private async Task<EvaluationResult> EvaluateAsync(EvaluateRequest request)
+    {
         var clock = Stopwatch.StartNew();
         var split = request.Split switch
         {
@@ -36,6 +42,6 @@ internal sealed class Evaluator(JobContext job) : ReplicaActor(job)
             result.Ranks.Add((uint)SampleRanking.Rank(scores, samples[i]));
         }
         result.ComputeSeconds = clock.Elapsed.TotalSeconds;
-        Context.Reply(result);
+        return result;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using R2ec.Actors.Runtime;
+using Akka.Actor;
 using R2ec.Training.Compute;
 using R2ec.Training.Messages;
 
@@ -8,16 +7,21 @@ namespace R2ec.Training.Actors;
 
 /// <summary>
 /// Encodes every item with a given weights version and publishes the table on the data plane as item-table version =
-/// policy version, so a request naming a policy version can name its table too.
+/// policy version, so a request naming a policy version can name its table too. It answers the sender of
+/// <see cref="BuildItemTable"/> with <see cref="ItemTablePublished"/>.
 /// </summary>
-internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
+internal sealed class ItemTableBuilder : ReplicaActor
 {
     private const int Chunk = 256;
 
-    protected override async Task ReceiveAsync(IMessage message)
+    public ItemTableBuilder(JobContext job) : base(job)
     {
-        if (message is BuildItemTable build)
-            Context.Reply(await BuildAsync(build.Version, build.Weights));
+        // ReceiveAsync: fetching the weights is asynchronous, and the next build must not start before this one ends.
+        ReceiveAsync<BuildItemTable>(async build =>
+        {
+            var replyTo = Sender;
+            replyTo.Tell(await BuildAsync(build.Version, build.Weights), Self);
+        });
     }
 
     private async Task<ItemTablePublished> BuildAsync(ulong version, BlobRef weights)
@@ -34,7 +38,7 @@ internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
         }
         var table = new ItemEmbeddings(version, count, dim, data);
         var blob = Job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
-        Context.Log.Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
+        Log.Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
             version, count, dim, clock.Elapsed.TotalSeconds);
         return new ItemTablePublished
         {

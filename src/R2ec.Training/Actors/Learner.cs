@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using R2ec.Actors.Runtime;
-using R2ec.RecPO;
+using Akka.Actor;
 using R2ec.Training.Compute;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
@@ -13,69 +11,64 @@ namespace R2ec.Training.Actors;
 /// receives from the coordinator the step's rewarded groups, already de-duplicated and ordered by (user, sample), then
 /// <see cref="LearnStep"/>; it runs μ PPO epochs of mini-batches, publishes weights version v+1 and, every
 /// <c>Rollout:ItemTableRefresh</c> versions, has the item-table builder encode the table (a message exchange: the
-/// step completes when <see cref="ItemTablePublished"/> comes back), then reports the step to the coordinator. It also
+/// step completes when <see cref="ItemTablePublished"/> comes back), then answers the coordinator. It also
 /// runs the warm-up stages' optimizer steps and snapshots / restores its weights and optimizer for checkpoints.
 /// Its weights live only here; a learner that fails is not restarted in place: the job resumes from a checkpoint.
 /// </summary>
-internal sealed class Learner(JobContext job) : Actor
+internal sealed class Learner : JobActor
 {
+    private readonly IActorRef _itemTableBuilder;
     private IPolicyCompute? _policy;
     private ulong _version;
     private ulong _itemTableVersion;
     private readonly List<RewardedGroup> _batch = [];
     private PendingStep? _pending;
 
-    /// <summary>A learned step waiting for its item table before it is reported.</summary>
-    private sealed record PendingStep(StepCompleted Completed, Stopwatch EncodeClock, Stopwatch BroadcastClock, double RolloutSeconds, Stopwatch Clock);
+    /// <summary>A learned step waiting for its item table before it is reported to <paramref name="ReplyTo"/>.</summary>
+    private sealed record PendingStep(StepCompleted Completed, Stopwatch EncodeClock, Stopwatch BroadcastClock, double RolloutSeconds, Stopwatch Clock, IActorRef ReplyTo);
 
-    protected override Task OnStartedAsync()
+    public Learner(JobContext job, IActorRef itemTableBuilder) : base(job)
     {
-        _policy = job.Factory.Create(job.Tokenizer, job.Data, job.Options.Run.Seed);
-        return Task.CompletedTask;
+        _itemTableBuilder = itemTableBuilder;
+        Receive<RewardedGroup>(group =>
+        {
+            if (_batch.Count > 0 && _batch[0].Group.Step != group.Group.Step)
+                throw new InvalidOperationException(
+                    $"the coordinator sent a group of step {group.Group.Step} into the open batch of step {_batch[0].Group.Step}");
+            _batch.Add(group);
+        });
+        Receive<LearnStep>(LearnAndPublish);
+        Receive<ItemTablePublished>(table => _pending is not null && table.Version == _version, table =>
+        {
+            var pending = _pending!;
+            _pending = null;
+            _itemTableVersion = table.Version;
+            Job.Store.Forget(JobContext.ItemsKind, table.Version);
+            Complete(pending, pending.EncodeClock.Elapsed.TotalSeconds);
+        });
+        Receive<WarmUpStep>(warm => Sender.Tell(WarmUp(warm), Self));
+        Receive<SnapshotRequest>(snapshot => Sender.Tell(Snapshot(snapshot), Self));
+        // ReceiveAsync: the blobs are fetched asynchronously, and no other message may see a half-restored policy.
+        ReceiveAsync<RestoreRequest>(async restore =>
+        {
+            var replyTo = Sender;
+            _policy!.LoadWeights((await Job.Store.FetchAsync(restore.Weights)).Span);
+            if (restore.Optimizer is { } optimizer)
+                _policy.LoadOptimizer((await Job.Store.FetchAsync(optimizer)).Span);
+            _version = restore.Version;
+            replyTo.Tell(new Snapshot { Version = _version, Weights = restore.Weights, Optimizer = restore.Optimizer }, Self);
+        });
     }
 
-    protected override Task OnStoppedAsync()
+    protected override void PreStart() => _policy = Job.Factory.Create(Job.Tokenizer, Job.Data, Job.Options.Run.Seed);
+
+    protected override void PostStop()
     {
         _policy?.Dispose();
-        return Task.CompletedTask;
+        base.PostStop();
     }
 
-    protected override async Task ReceiveAsync(IMessage message)
-    {
-        switch (message)
-        {
-            case RewardedGroup group:
-                if (_batch.Count > 0 && _batch[0].Group.Step != group.Group.Step)
-                    throw new InvalidOperationException(
-                        $"the coordinator sent a group of step {group.Group.Step} into the open batch of step {_batch[0].Group.Step}");
-                _batch.Add(group);
-                break;
-            case LearnStep learn:
-                await LearnAndPublishAsync(learn);
-                break;
-            case ItemTablePublished table when _pending is { } pending && table.Version == _version:
-                _pending = null;
-                _itemTableVersion = table.Version;
-                job.Store.Forget(JobContext.ItemsKind, table.Version);
-                await CompleteAsync(pending, pending.EncodeClock.Elapsed.TotalSeconds);
-                break;
-            case WarmUpStep warm:
-                Context.Reply(WarmUp(warm));
-                break;
-            case SnapshotRequest snapshot:
-                Context.Reply(Snapshot(snapshot));
-                break;
-            case RestoreRequest restore:
-                _policy!.LoadWeights((await job.Store.FetchAsync(restore.Weights)).Span);
-                if (restore.Optimizer is { } optimizer)
-                    _policy.LoadOptimizer((await job.Store.FetchAsync(optimizer)).Span);
-                _version = restore.Version;
-                Context.Reply(new Snapshot { Version = _version, Weights = restore.Weights, Optimizer = restore.Optimizer });
-                break;
-        }
-    }
-
-    private async Task LearnAndPublishAsync(LearnStep learn)
+    private void LearnAndPublish(LearnStep learn)
     {
         var clock = Stopwatch.StartNew();
         var groups = _batch.ToList();
@@ -85,18 +78,17 @@ internal sealed class Learner(JobContext job) : Actor
                 $"step {learn.Step}: the coordinator announced {learn.GroupCount} groups, the learner holds {groups.Count} " +
                 $"(steps {string.Join(", ", groups.Select(g => g.Group.Step).Distinct())})");
         _itemTableVersion = learn.ItemTableVersion;
-        var options = job.Options;
-        var rows = RecPOUpdate.Rows(groups, job.Data.Dataset.Train);
+        var options = Job.Options;
+        var rows = RecPOUpdate.Rows(groups, Job.Data.Dataset.Train);
         var learnClock = Stopwatch.StartNew();
         var stats = RecPOUpdate.Learn(_policy!, rows, options, learn.LearningRate);
         var learnSeconds = learnClock.Elapsed.TotalSeconds;
 
         var broadcastClock = Stopwatch.StartNew();
         _version++;
-        var weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights());
-        job.Store.Forget(JobContext.WeightsKind, _version - 1);
-        await Context.System.Resolve(JobContext.WeightsTopic).TellAsync(
-            new WeightsPublished { Version = _version, Blob = weights, Step = learn.Step }, Context.Self);
+        var weights = Job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights());
+        Job.Store.Forget(JobContext.WeightsKind, _version - 1);
+        Context.System.EventStream.Publish(new WeightsPublished { Version = _version, Blob = weights, Step = learn.Step });
 
         var metrics = StepStatistics.Summarize(groups, stats, _version - 1);
         metrics.RolloutSeconds = learn.RolloutSeconds;
@@ -106,18 +98,18 @@ internal sealed class Learner(JobContext job) : Actor
         metrics.RolloutWorkers = (uint)groups.Select(g => g.Group.Worker).Distinct(StringComparer.Ordinal).Count();
         metrics.GroupsDropped = learn.GroupsDropped;
         var pending = new PendingStep(new StepCompleted { Step = learn.Step, PolicyVersion = _version, Metrics = metrics },
-            Stopwatch.StartNew(), broadcastClock, learn.RolloutSeconds, clock);
+            Stopwatch.StartNew(), broadcastClock, learn.RolloutSeconds, clock, Sender);
         if (_version % (ulong)options.Rollout.ItemTableRefresh == 0)
         {
             // The builder answers with ItemTablePublished; the step completes then, and the learner's thread is free meanwhile.
             _pending = pending;
-            await Context.System.Resolve(job.ItemTableBuilder).TellAsync(new BuildItemTable { Version = _version, Weights = weights }, Context.Self);
+            _itemTableBuilder.Tell(new BuildItemTable { Version = _version, Weights = weights }, Self);
             return;
         }
-        await CompleteAsync(pending, encodeSeconds: 0);
+        Complete(pending, encodeSeconds: 0);
     }
 
-    private async Task CompleteAsync(PendingStep pending, double encodeSeconds)
+    private void Complete(PendingStep pending, double encodeSeconds)
     {
         var metrics = pending.Completed.Metrics;
         var total = pending.RolloutSeconds + pending.Clock.Elapsed.TotalSeconds;
@@ -127,7 +119,7 @@ internal sealed class Learner(JobContext job) : Actor
         metrics.LearnerIdleRatio = Math.Clamp(pending.RolloutSeconds / Math.Max(total, 1e-9), 0, 1);
         metrics.RewardIdleRatio = Math.Clamp(1 - metrics.RewardSeconds / Math.Max(total, 1e-9), 0, 1);
         pending.Completed.ItemTableVersion = _itemTableVersion;
-        await Context.System.Resolve(job.Coordinator).TellAsync(pending.Completed, Context.Self);
+        pending.ReplyTo.Tell(pending.Completed, Self);
     }
 
     private WarmUpDone WarmUp(WarmUpStep warm)
@@ -139,7 +131,7 @@ internal sealed class Learner(JobContext job) : Actor
             "rec" => WarmUpKind.Recommendation,
             _ => throw new ArgumentException($"unknown warm-up stage '{warm.Stage}'"),
         };
-        var train = job.Data.Dataset.Train;
+        var train = Job.Data.Dataset.Train;
         var batch = warm.SampleIndices.Select(i => train[checked((int)i)]).ToList();
         var loss = _policy!.WarmUpStep(kind, batch, warm.LearningRate);
         return new WarmUpDone { Step = warm.Step, Loss = loss.Loss, Tokens = (ulong)loss.Tokens, ComputeSeconds = clock.Elapsed.TotalSeconds };
@@ -149,11 +141,11 @@ internal sealed class Learner(JobContext job) : Actor
     {
         if (request.AdvanceVersion)
             _version++;
-        var snapshot = new Snapshot { Version = _version, Weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights()) };
+        var snapshot = new Snapshot { Version = _version, Weights = Job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights()) };
         if (request.IncludeOptimizer)
         {
-            snapshot.Optimizer = job.Store.Put(JobContext.OptimizerKind, _version, _policy.SaveOptimizer());
-            job.Store.Forget(JobContext.OptimizerKind, _version);
+            snapshot.Optimizer = Job.Store.Put(JobContext.OptimizerKind, _version, _policy.SaveOptimizer());
+            Job.Store.Forget(JobContext.OptimizerKind, _version);
         }
         return snapshot;
     }

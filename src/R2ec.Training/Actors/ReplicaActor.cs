@@ -1,4 +1,3 @@
-using R2ec.Actors.Runtime;
 using R2ec.Training.Messages;
 
 namespace R2ec.Training.Actors;
@@ -8,19 +7,17 @@ namespace R2ec.Training.Actors;
 /// data plane) and released when it stops. The tokenizer comes from the job on the learner's node and from the
 /// data plane elsewhere, since a worker in another process only learns it from the requests it gets.
 /// </summary>
-internal abstract class ReplicaActor(JobContext job) : Actor
+internal abstract class ReplicaActor(JobContext job) : JobActor(job)
 {
     private PolicyReplica? _replica;
-
-    protected JobContext Job => job;
 
     /// <summary>The replica, built on first use with the tokenizer <paramref name="tokenizer"/> names (the job's own when null).</summary>
     protected async ValueTask<PolicyReplica> ReplicaAsync(BlobRef? tokenizer = null)
     {
         if (_replica is null)
         {
-            var bytes = tokenizer is null ? job.Tokenizer : (await job.Store.FetchAsync(tokenizer)).ToArray();
-            _replica = job.NewReplica(bytes);
+            var bytes = tokenizer is null ? Job.Tokenizer : (await Job.Store.FetchAsync(tokenizer)).ToArray();
+            _replica = Job.NewReplica(bytes);
         }
         return _replica;
     }
@@ -28,9 +25,10 @@ internal abstract class ReplicaActor(JobContext job) : Actor
     /// <summary>The replica when one has been built.</summary>
     protected PolicyReplica? BuiltReplica => _replica;
 
-    protected override Task OnStoppedAsync()
+    protected override void PostStop()
     {
         _replica?.Dispose();
-        return Task.CompletedTask;
+        _replica = null;
+        base.PostStop();
     }
 }

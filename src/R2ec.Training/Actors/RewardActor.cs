@@ -1,21 +1,21 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using R2ec.Actors.Runtime;
+using Akka.Actor;
 using R2ec.Training.Messages;
 using R2ec.Training.Scoring;
 
 namespace R2ec.Training.Actors;
 
-/// <summary>The reward actor (DESIGN.md §2 step 4): fused rewards, advantages and relabel mask per group, then back to the coordinator, which owns the step. Stateless.</summary>
-internal sealed class RewardActor(JobContext job) : Actor
+/// <summary>The reward actor (DESIGN.md §2 step 4): fused rewards, advantages and relabel mask per group, then to the coordinator, which owns the step. Stateless.</summary>
+internal sealed class RewardActor : JobActor
 {
-    protected override async Task ReceiveAsync(IMessage message)
+    public RewardActor(JobContext job, IActorRef coordinator) : base(job)
     {
-        if (message is not TrajectoryGroup group)
-            return;
-        var clock = Stopwatch.StartNew();
-        var rewarded = GroupRewarder.Reward(group, job.Options.RecPO);
-        rewarded.RewardSeconds = clock.Elapsed.TotalSeconds;
-        await Context.System.Resolve(job.Coordinator).TellAsync(rewarded, Context.Self);
+        Receive<TrajectoryGroup>(group =>
+        {
+            var clock = Stopwatch.StartNew();
+            var rewarded = GroupRewarder.Reward(group, Job.Options.RecPO);
+            rewarded.RewardSeconds = clock.Elapsed.TotalSeconds;
+            coordinator.Tell(rewarded, Self);
+        });
     }
 }

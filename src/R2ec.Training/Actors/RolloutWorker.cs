@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using R2ec.Actors.Runtime;
+using Akka.Actor;
 using R2ec.Training.Compute;
 using R2ec.Training.DataPlane;
 using R2ec.Training.Messages;
@@ -9,43 +8,57 @@ using R2ec.Training.Scoring;
 namespace R2ec.Training.Actors;
 
 /// <summary>
-/// A rollout worker (DESIGN.md §2 step 3): a competing consumer of the rollout pool that samples a group per requested
-/// sample with its own policy replica at the requested version (fetched by the reference in the request) and sends the groups to the reward actor. Its only state
-/// is the replica, rebuilt from the data plane after a restart.
+/// A rollout worker (DESIGN.md §2 step 3). It pulls its work: when it starts, and after each request, it asks the
+/// coordinator for the next one (<see cref="WorkRequest"/>); for each requested sample it samples a group with its own
+/// policy replica at the requested version (fetched by the reference in the request) and sends the group to the
+/// reward actor. Its only state is the replica, rebuilt from the data plane after a restart; a request it held when
+/// it failed goes back to the coordinator's queue, which hands it out again marked <c>redelivered</c>.
 /// </summary>
-internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
+internal sealed class RolloutWorker : ReplicaActor
 {
-    protected override Task OnStartedAsync()
+    private readonly IActorRef _coordinator;
+    private readonly IActorRef _reward;
+
+    public RolloutWorker(JobContext job, IActorRef coordinator, IActorRef reward) : base(job)
     {
-        Context.Subscribe(JobContext.WeightsTopic);
-        return Task.CompletedTask;
+        _coordinator = coordinator;
+        _reward = reward;
+        ReceiveAsync<WeightsPublished>(async published =>
+        {
+            // Swap ahead of the next request; requests name their version, so a late broadcast is harmless.
+            if (BuiltReplica is { } replica)
+                await replica.AtAsync(published.Version, published.Blob);
+        });
+        ReceiveAsync<RolloutRequest>(async request =>
+        {
+            await RollOutAsync(request);
+            _coordinator.Tell(new WorkRequest { Fresh = false }, Self);
+        });
     }
 
-    protected override async Task ReceiveAsync(IMessage message)
+    protected override void PreStart()
     {
-        switch (message)
-        {
-            case WeightsPublished published when BuiltReplica is { } replica:
-                // Swap ahead of the next request; requests name their version, so a late broadcast is harmless.
-                await replica.AtAsync(published.Version, published.Blob);
-                break;
-            case RolloutRequest request:
-                await RollOutAsync(request);
-                break;
-        }
+        Context.System.EventStream.Subscribe(Self, typeof(WeightsPublished));
+        Log.Debug("Rollout worker {Worker} started; asking {Coordinator} for work", Self.Path.ToString(), _coordinator.Path.ToString());
+        _coordinator.Tell(new WorkRequest { Fresh = true }, Self);
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        base.PostStop();
     }
 
     private async Task RollOutAsync(RolloutRequest request)
     {
         var rollout = Job.Options.Rollout;
         var train = Job.Data.Dataset.Train;
-        var reward = Context.System.Resolve(Job.Reward);
-        Context.Log.Debug("Rollout request: step {Step}, samples {Samples}, attempt {Attempt}, policy version {PolicyVersion}",
-            request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), request.Attempt, request.PolicyVersion);
+        Log.Debug("Rollout request: step {Step}, samples {Samples}, attempt {Attempt}, redelivered {Redelivered}, policy version {PolicyVersion}",
+            request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), request.Attempt, request.Redelivered, request.PolicyVersion);
         if (request.InjectDrop)
         {
             // Fault injection (Faults:RolloutDropStep): no worker ever answers this request, so its step must fail the job.
-            Context.Log.Warning("Rollout request of step {Step}, samples {Samples} dropped: {Reason}",
+            Log.Warning("Rollout request of step {Step}, samples {Samples} dropped: {Reason}",
                 request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), "fault injection (Faults:RolloutDropStep)");
             return;
         }
@@ -61,13 +74,13 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
         {
             // A request whose blobs cannot be had (its learner died and a new one serves other blobs) would fail on
             // every worker; dropping it is safe: the coordinator re-requests whatever its current step misses.
-            Context.Log.Warning("Rollout request of step {Step} dropped: {Error}", request.Step, e.Message);
+            Log.Warning("Rollout request of step {Step} dropped: {Error}", request.Step, e.Message);
             Job.Metrics.Increment("r2ec_rollout_requests_dropped_total", "Rollout requests dropped because their blobs could not be fetched.");
             return;
         }
         foreach (var requested in request.Samples)
         {
-            if (request.InjectFault && request.Attempt == 0 && !Context.Redelivered && requested.SampleIndex == request.FaultSample)
+            if (request.InjectFault && request.Attempt == 0 && !request.Redelivered && requested.SampleIndex == request.FaultSample)
                 throw new InjectedFaultException($"injected rollout failure at step {request.Step}, sample {requested.SampleIndex}");
             var clock = Stopwatch.StartNew();
             var sample = train[checked((int)requested.SampleIndex)];
@@ -83,14 +96,14 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
                 TargetItem = (uint)sample.Target,
                 PromptTokenIds = { sampled.PromptTokens },
                 ItemTableVersion = request.ItemTableVersion,
-                Worker = Context.Self.Address.ToString(),
+                Worker = Self.Path.ToString(),
                 Incarnation = request.Incarnation,
             };
             group.Trajectories.AddRange(TrajectoryMessages.From(sampled, sample));
             var tokens = (ulong)sampled.Trajectories.Sum(t => (long)t.Tokens.Length);
             group.GeneratedTokens = tokens;
             group.ComputeSeconds = clock.Elapsed.TotalSeconds;
-            await reward.TellAsync(group, Context.Self);
+            _reward.Tell(group, Self);
             Job.Metrics.Increment("r2ec_rollout_groups_total", "Trajectory groups sampled by this node's rollout workers.");
             Job.Metrics.Increment("r2ec_rollout_tokens_total", "Tokens generated by this node's rollout workers.", tokens);
         }

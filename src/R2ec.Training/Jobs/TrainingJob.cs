@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Google.Protobuf;
 using R2ec.Actors.Logging;
-using R2ec.Actors.Runtime;
+using Akka.Actor;
 using R2ec.Training.Actors;
 using R2ec.Training.Blobs;
 using R2ec.Training.Checkpoints;
@@ -116,17 +116,14 @@ public sealed class TrainingJob
         }
 
         var store = _placement.Store;
+        store.Put(JobContext.TokenizerKind, 0, tokenizer);
         // A new incarnation per invocation: groups still in flight for a killed predecessor are recognised and dropped.
-        var job = new JobContext(_options, _data, store, _factory, tokenizer, _placement.LearnerNode, _placement.RewardNode, Guid.NewGuid().ToString("N"))
+        var job = new JobContext(_options, _data, store, _factory, tokenizer, Guid.NewGuid().ToString("N"), log)
         {
             Metrics = _placement.Metrics ?? new NodeMetrics(),
         };
-        store.Put(JobContext.TokenizerKind, 0, tokenizer);
-        await using var system = new ActorSystem(job.LearnerNode,
-            new ActorSystemOptions { Seed = _options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log, _placement.Fabric);
-        var refs = JobActors.Spawn(system, job, _placement);
-        if (_placement.Started is { } started)
-            await started(system, log, cancellationToken);
+        await using var actors = await JobActorSystem.StartAsync(_options, log, cancellationToken);
+        var refs = JobActors.Spawn(actors.System, job, _placement);
 
         if (resumed is not null && state.Stage != JobStage.Tokenizer)
         {
@@ -134,12 +131,12 @@ public sealed class TrainingJob
             var optimizer = store.Put(JobContext.OptimizerKind, state.PolicyVersion, _checkpoints.Read(resumed, "optimizer.bin"));
             if (resumed.Files.Any(f => f.Name == "items.bin"))
                 store.Put(JobContext.ItemsKind, state.ItemTableVersion, _checkpoints.Read(resumed, "items.bin"));
-            await refs.Learner.AskAsync<Snapshot>(new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
+            await refs.Learner.Ask<Snapshot>(new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
             log.Information("Restored policy version {Version} and item table {ItemTable} from checkpoint", state.PolicyVersion, state.ItemTableVersion);
         }
         else
         {
-            await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest(), LongAsk);
+            await refs.Learner.Ask<Snapshot>(new SnapshotRequest(), LongAsk);
         }
 
         var runner = new StageRunner(this, _checkpoints, job, refs, log, cancellationToken);
@@ -148,20 +145,16 @@ public sealed class TrainingJob
         {
             log.Information("Job interrupted at stage {Stage}, step {Step}; resume with r2ec train --resume {RunDirectory}",
                 JobStages.Name(state.Stage), state.Step, _run.Root);
-            await system.ShutdownAsync(TimeSpan.FromSeconds(5));
             return new JobResult(false, [], _run, state);
         }
 
         var rows = await FinalEvaluationAsync(job, refs, state, log);
-        var throughput = Throughput.Of(runner.RecPOSteps, _placement.Fabric is null ? Environment.ProcessorCount : null);
+        var throughput = Throughput.Of(runner.RecPOSteps, Environment.ProcessorCount);
         log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
             "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
             throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
         _run.WriteReport(RunReport.Markdown(_run, _options, _data, _factory.Description, rows, state, throughput, _clock.Elapsed));
         log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
-        if (_placement.Completed is { } completed)
-            await completed(system);
-        await system.ShutdownAsync(TimeSpan.FromSeconds(5));
         return new JobResult(true, rows, _run, state);
     }
 
@@ -203,10 +196,10 @@ public sealed class TrainingJob
     internal async Task<int[]> EvaluateAsync(JobContext job, JobActors refs, JobState state, string split, bool reasoning, uint maxUsers)
     {
         var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
-            ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest(), LongAsk)).Weights;
+            ?? (await refs.Learner.Ask<Snapshot>(new SnapshotRequest(), LongAsk)).Weights;
         var table = job.Store.Find(JobContext.ItemsKind, state.PolicyVersion)
-            ?? (await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
-        var result = await refs.Evaluator.AskAsync<EvaluationResult>(new EvaluateRequest
+            ?? (await refs.ItemTableBuilder.Ask<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
+        var result = await refs.Evaluator.Ask<EvaluationResult>(new EvaluateRequest
         {
             Split = split, Reasoning = reasoning, Weights = weights, ItemTable = table, MaxUsers = maxUsers,
             WeightsVersion = state.PolicyVersion, ItemTableVersion = state.PolicyVersion,

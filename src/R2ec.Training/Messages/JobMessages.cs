@@ -10,6 +10,7 @@ public static class JobMessages
     public static IReadOnlyList<MessageDescriptor> Descriptors { get; } =
     [
         RolloutRequest.Descriptor,
+        WorkRequest.Descriptor,
         TrajectoryGroup.Descriptor,
         RewardedGroup.Descriptor,
         WeightsPublished.Descriptor,

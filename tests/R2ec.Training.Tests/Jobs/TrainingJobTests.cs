@@ -125,10 +125,23 @@ public sealed class TrainingJobTests
             Path.Combine(_dir, "faulty")).RunAsync();
 
         Assert.That(faulty.Completed, Is.True);
-        var events = File.ReadAllLines(faulty.Run.Events);
-        Assert.That(events, Has.Some.Contains("restarted (attempt 1)").And.Contains("/user/rollout-"));
-        Assert.That(events, Has.Some.Contains("InjectedFaultException"));
-        Assert.That(events, Has.None.Contains("re-requesting"));
+        var lines = File.ReadAllLines(faulty.Run.Events);
+        var events = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        // Akka's supervisor logged the failure, with the failing worker's path as the structured ActorPath.
+        var failure = events.Where(e => e.TryGetProperty("@x", out var x) && x.GetString()!.Contains(nameof(R2ec.Training.Actors.InjectedFaultException))).ToList();
+        Assert.That(failure, Has.Count.EqualTo(1));
+        Assert.That(failure[0].GetProperty("ActorPath").GetString(), Does.Match("^akka://r2ec/user/rollout-[0-9]+"));
+        // The coordinator put the lost request back at the head of its queue, and the step completed without a re-request.
+        var requeued = events.Where(e => e.GetProperty("@mt").GetString() == "Re-queued the request of step {Step}, samples {Samples} held by {Worker}, which {Why}").ToList();
+        Assert.That(requeued, Has.Count.EqualTo(1));
+        Assert.That(requeued[0].GetProperty("Step").GetUInt64(), Is.EqualTo(1UL));
+        Assert.That(requeued[0].GetProperty("ActorPath").GetString(), Is.EqualTo("akka://r2ec/user/coordinator"));
+        // The backoff supervisor started a fresh worker in place of the failed one.
+        var worker = requeued[0].GetProperty("Worker").GetString();
+        var starts = events.Where(e => e.GetProperty("@mt").GetString() == "Rollout worker {Worker} started; asking {Coordinator} for work"
+            && e.GetProperty("Worker").GetString() == worker).ToList();
+        Assert.That(starts, Has.Count.EqualTo(2));
+        Assert.That(events.Where(e => e.GetProperty("@mt").GetString()!.Contains("re-requesting")), Is.Empty);
         Assert.That(Table(faulty), Is.EqualTo(Table(clean)));
         Assert.That(RecPOLines(faulty), Is.EqualTo(RecPOLines(clean)));
     }

@@ -18,6 +18,27 @@ namespace R2ec.Training.Jobs;
 /// <param name="Workers">This node's rollout workers' backoff supervisors (none when the node does not hold the rollout role).</param>
 internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActorRef ItemTableBuilder, IActorRef Evaluator, IReadOnlyList<IActorRef> Workers)
 {
+    /// <summary>
+    /// Asks <paramref name="target"/> and waits for its answer, unless one of the job's stateful actors (coordinator,
+    /// learner, item-table builder, evaluator) stops first: the guardian stops them on failure rather than restart
+    /// them with lost state, and the job then fails at once, naming the actor, instead of waiting out the ask's timeout.
+    /// </summary>
+    /// <exception cref="ActorStoppedException">One of those actors stopped before the answer came.</exception>
+    public async Task<T> AskAsync<T>(IActorRef target, object message, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource();
+        IActorRef[] stateful = [Coordinator, Learner, ItemTableBuilder, Evaluator];
+        var watches = stateful.Select(a => (Actor: a, Stopped: a.WatchAsync(cancel.Token))).ToList();
+        var ask = target.Ask<T>(message, timeout);
+        var first = await Task.WhenAny(watches.Select(w => (Task)w.Stopped).Prepend(ask));
+        (IActorRef Actor, Task<bool> Stopped)? stopped = first == ask ? null : watches.First(w => w.Stopped == first);
+        await cancel.CancelAsync();
+        if (stopped is null || !await stopped.Value.Stopped)
+            return await ask;
+        throw new ActorStoppedException($"{stopped.Value.Actor.Path} stopped (it failed; its error is in the event log) while the job waited for " +
+            $"{target.Path} to answer {message.GetType().Name}");
+    }
+
     /// <summary>Restarts a worker may have before its backoff supervisor gives up and stops.</summary>
     public const int MaxWorkerRestarts = 10;
 
@@ -57,3 +78,6 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
         return Backoff.OnFailure(worker, "worker", backoff, backoff * 10, 0.2, MaxWorkerRestarts);
     }
 }
+
+/// <summary>A stateful actor of the job stopped, so the job cannot go on; resume it from its last checkpoint.</summary>
+public sealed class ActorStoppedException(string message) : Exception(message);

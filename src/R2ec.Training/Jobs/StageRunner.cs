@@ -60,7 +60,7 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             var peak = state.Stage == JobStage.LmWarmup ? learner.LmWarmupLearningRate : learner.RecWarmupLearningRate;
             var lr = LearningRates.At(step, steps, peak, learner.RampUpSteps, learner.Schedule);
             var stepClock = Stopwatch.StartNew();
-            var done = await refs.Learner.Ask<WarmUpDone>(
+            var done = await refs.AskAsync<WarmUpDone>(refs.Learner, 
                 new WarmUpStep { Stage = kind, Step = (ulong)step, SampleIndices = { indices }, LearningRate = lr }, LongAsk);
             state = state with { Step = step + 1, DataCursor = next };
             var seconds = stepClock.Elapsed.TotalSeconds;
@@ -105,7 +105,7 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             var (indices, next) = NextBatch(order, state.DataCursor, options.Learner.UsersPerStep);
             var lr = LearningRates.At(step, steps, options.Learner.LearningRate, options.Learner.RampUpSteps, options.Learner.Schedule);
             // The coordinator answers within deadline × attempts plus the learning time: StepFailed when groups stay missing.
-            var answer = await refs.Coordinator.Ask<IMessage>(new RunStep
+            var answer = await refs.AskAsync<IMessage>(refs.Coordinator, new RunStep
             {
                 Step = (ulong)step, SampleIndices = { indices }, PolicyVersion = state.PolicyVersion,
                 ItemTableVersion = state.ItemTableVersion, LearningRate = lr,
@@ -155,8 +155,8 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
     /// <summary>Publishes the learner's current weights as a new version and builds its item table.</summary>
     private async Task<JobState> PublishAsync(JobState state)
     {
-        var snapshot = await refs.Learner.Ask<Snapshot>(new SnapshotRequest { AdvanceVersion = true }, LongAsk);
-        var table = await refs.ItemTableBuilder.Ask<ItemTablePublished>(new BuildItemTable { Version = snapshot.Version, Weights = snapshot.Weights }, LongAsk);
+        var snapshot = await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest { AdvanceVersion = true }, LongAsk);
+        var table = await refs.AskAsync<ItemTablePublished>(refs.ItemTableBuilder, new BuildItemTable { Version = snapshot.Version, Weights = snapshot.Weights }, LongAsk);
         return state with { PolicyVersion = snapshot.Version, ItemTableVersion = table.Version };
     }
 
@@ -166,7 +166,7 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
     private async Task<JobState> CheckpointAsync(JobState state, bool newVersion)
     {
         // The learner owns the version: it advances it when asked and says which version it published.
-        var snapshot = await refs.Learner.Ask<Snapshot>(new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
+        var snapshot = await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
         state = state with { PolicyVersion = snapshot.Version };
         var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
         checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));

@@ -131,12 +131,12 @@ public sealed class TrainingJob
             var optimizer = store.Put(JobContext.OptimizerKind, state.PolicyVersion, _checkpoints.Read(resumed, "optimizer.bin"));
             if (resumed.Files.Any(f => f.Name == "items.bin"))
                 store.Put(JobContext.ItemsKind, state.ItemTableVersion, _checkpoints.Read(resumed, "items.bin"));
-            await refs.Learner.Ask<Snapshot>(new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
+            await refs.AskAsync<Snapshot>(refs.Learner, new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
             log.Information("Restored policy version {Version} and item table {ItemTable} from checkpoint", state.PolicyVersion, state.ItemTableVersion);
         }
         else
         {
-            await refs.Learner.Ask<Snapshot>(new SnapshotRequest(), LongAsk);
+            await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest(), LongAsk);
         }
 
         var runner = new StageRunner(this, _checkpoints, job, refs, log, cancellationToken);
@@ -196,10 +196,10 @@ public sealed class TrainingJob
     internal async Task<int[]> EvaluateAsync(JobContext job, JobActors refs, JobState state, string split, bool reasoning, uint maxUsers)
     {
         var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
-            ?? (await refs.Learner.Ask<Snapshot>(new SnapshotRequest(), LongAsk)).Weights;
+            ?? (await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest(), LongAsk)).Weights;
         var table = job.Store.Find(JobContext.ItemsKind, state.PolicyVersion)
-            ?? (await refs.ItemTableBuilder.Ask<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
-        var result = await refs.Evaluator.Ask<EvaluationResult>(new EvaluateRequest
+            ?? (await refs.AskAsync<ItemTablePublished>(refs.ItemTableBuilder, new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
+        var result = await refs.AskAsync<EvaluationResult>(refs.Evaluator, new EvaluateRequest
         {
             Split = split, Reasoning = reasoning, Weights = weights, ItemTable = table, MaxUsers = maxUsers,
             WeightsVersion = state.PolicyVersion, ItemTableVersion = state.PolicyVersion,

@@ -1,9 +1,8 @@
 using Google.Protobuf.Reflection;
-using R2ec.Actors.Serialization;
 
 namespace R2ec.Training.Messages;
 
-/// <summary>Every message type the training job sends between actors, for the serializer boundary.</summary>
+/// <summary>Every message type the training job sends between actors (tests check that each has an example that crosses the serializer).</summary>
 public static class JobMessages
 {
     /// <summary>Descriptors of the job's messages.</summary>
@@ -30,12 +29,4 @@ public static class JobMessages
         EvaluateRequest.Descriptor,
         EvaluationResult.Descriptor,
     ];
-
-    /// <summary>
-    /// A serializer that lets the job's messages cross machines. The default limit leaves room for a group of 8
-    /// trajectories of 640 tokens (three 4-byte values per token) with their embeddings; anything larger belongs on
-    /// the data plane. Membership heartbeats are included, since a cluster node's fabric carries them too.
-    /// </summary>
-    public static MessageSerializer CreateSerializer(int maxMessageBytes = 256 * 1024) =>
-        new([.. Descriptors, .. R2ec.Actors.Membership.MembershipMessages.Descriptors], maxMessageBytes);
 }

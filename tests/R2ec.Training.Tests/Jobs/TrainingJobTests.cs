@@ -180,4 +180,24 @@ public sealed class TrainingJobTests
         Assert.That(elapsed, Is.LessThan(deadline * attempts + 10));
         Assert.That(elapsed, Is.GreaterThanOrEqualTo(deadline * attempts * 0.9));
     }
+
+    [Test]
+    public void LearnerThatFails_IsStoppedNotRestarted_AndTheJobFailsAtOnceNamingIt()
+    {
+        var options = TinyJob.Options();
+        var job = new TrainingJob(options, TinyJob.Data(options), new ToyPolicyFactory { FailFirstAtWarmUpStep = 2 },
+            new RunDirectory(Path.Combine(_dir, "run")), Serilog.Log.Logger);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = Assert.ThrowsAsync<ActorStoppedException>(() => job.RunAsync());
+
+        Assert.That(error!.Message, Does.Contain("akka://r2ec/user/learner stopped").And.Contain(nameof(R2ec.Training.Messages.WarmUpStep)));
+        // Far below the driver's 30-minute ask: the job does not wait for an answer a stopped learner cannot give.
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
+        var failure = Events(job.Run.Events, "toy policy: injected failure at warm-up step 2");
+        Assert.That(failure, Has.Count.EqualTo(1));
+        // Logged by Akka's supervisor (the user guardian, ActorPath) about the failed actor (LogSource).
+        Assert.That(failure[0].GetProperty("LogSource").GetString(), Is.EqualTo("akka://r2ec/user/learner"));
+        Assert.That(failure[0].GetProperty("ActorPath").GetString(), Is.EqualTo("akka://r2ec/user"));
+    }
 }

@@ -109,8 +109,15 @@ internal sealed class ToyPolicy : IPolicyCompute
         ScoreAll(UserVector(sample, tokens), items, 0.1, scores);
     }
 
+    /// <summary>When set, the warm-up step with this 1-based number throws (a learner that fails, for the job's supervision tests).</summary>
+    public int? FailAtWarmUpStep { get; init; }
+
+    private int _warmUpSteps;
+
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
     {
+        if (++_warmUpSteps == FailAtWarmUpStep)
+            throw new InvalidOperationException($"toy policy: injected failure at warm-up step {_warmUpSteps}");
         var loss = 0.0;
         foreach (var sample in batch)
         {
@@ -256,5 +263,11 @@ internal sealed class ToyPolicyFactory : IPolicyFactory
 
     public byte[] BuildTokenizer(TrainingData data, int vocabulary) => BitConverter.GetBytes(ToyPolicy.Vocabulary);
 
-    public IPolicyCompute Create(ReadOnlySpan<byte> tokenizer, TrainingData data, ulong seed) => new ToyPolicy(data.ItemCount, seed);
+    /// <summary>When set, the first policy created (the learner's: every other actor builds its replica lazily) fails at this warm-up step.</summary>
+    public int? FailFirstAtWarmUpStep { get; init; }
+
+    private int _created;
+
+    public IPolicyCompute Create(ReadOnlySpan<byte> tokenizer, TrainingData data, ulong seed) =>
+        new ToyPolicy(data.ItemCount, seed) { FailAtWarmUpStep = Interlocked.Increment(ref _created) == 1 ? FailFirstAtWarmUpStep : null };
 }

@@ -103,7 +103,7 @@ public sealed partial class ClusterOptions
 
     /// <summary>Where every node serves <c>/alive</c>, <c>/ready</c> and <c>/metrics</c> (port 0 picks a free port).</summary>
     [Description("probe and metrics listen URL on every node")]
-    public string EndpointsListen { get; init; } = "http://0.0.0.0:9090";
+    public string EndpointsListen { get; init; } = "http://0.0.0.0:8558";
 
     /// <summary>Seconds a node that received SIGTERM spends finishing in-flight work before it exits.</summary>
     [Description("seconds to drain in-flight work on SIGTERM")]

@@ -17,5 +17,6 @@ WORKDIR /app
 COPY --from=build /app ./
 # The image's non-root user (UID 1654), the one the pods' securityContext names.
 USER $APP_UID
-EXPOSE 8080 9090
+# 2552 Akka.Remote, 8080 the learner's blob server, 8558 health (/alive, /ready) and /metrics.
+EXPOSE 2552 8080 8558
 ENTRYPOINT ["dotnet", "/app/r2ec.dll"]

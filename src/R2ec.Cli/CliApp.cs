@@ -30,6 +30,7 @@ public static class CliApp
         root.Subcommands.Add(ParquetCommand.Create(globals, output));
         root.Subcommands.Add(TrainCommand.Create(globals, output));
         root.Subcommands.Add(NodeCommand.Create(globals, output));
+        root.Subcommands.Add(MemberCommand.Create(globals));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

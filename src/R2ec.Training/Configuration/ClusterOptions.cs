@@ -16,7 +16,7 @@ public enum DataPlaneKind
 /// Credentials and the blob token never appear here; they come from the environment or mounted secret files
 /// (<c>R2EC_RABBITMQ_USERNAME_FILE</c>, <c>R2EC_BLOB_TOKEN_FILE</c>, …). The single-process <c>r2ec train</c> ignores this section.
 /// </summary>
-public sealed class ClusterOptions
+public sealed partial class ClusterOptions
 {
     /// <summary>Name prefix of the job's queues and exchanges: jobs on one broker with different names never see each other.</summary>
     [Description("broker name prefix of this job (letters, digits, '.', '_', '-')")]
@@ -103,7 +103,7 @@ public sealed class ClusterOptions
 
     /// <summary>Where every node serves <c>/alive</c>, <c>/ready</c> and <c>/metrics</c> (port 0 picks a free port).</summary>
     [Description("probe and metrics listen URL on every node")]
-    public string EndpointsListen { get; init; } = "http://0.0.0.0:9090";
+    public string EndpointsListen { get; init; } = "http://0.0.0.0:8558";
 
     /// <summary>Seconds a node that received SIGTERM spends finishing in-flight work before it exits.</summary>
     [Description("seconds to drain in-flight work on SIGTERM")]
@@ -132,6 +132,7 @@ public sealed class ClusterOptions
         JobOptions.Require(BlobKeepVersions >= 2, "Cluster:BlobKeepVersions", "must be at least 2 (workers finish the previous version while the next is published)", BlobKeepVersions);
         JobOptions.Require(IsHttpUrl(EndpointsListen), "Cluster:EndpointsListen", "must be an http(s)://host:port URL", EndpointsListen);
         JobOptions.Require(DrainSeconds >= 0 && double.IsFinite(DrainSeconds), "Cluster:DrainSeconds", "must be 0 or positive", DrainSeconds);
+        ValidateAkka();
     }
 
     private static bool IsName(string? name) => !string.IsNullOrEmpty(name) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');

@@ -60,14 +60,19 @@ public sealed record TlsFiles(string CertificateFile, string KeyFile)
 
     /// <summary>The files named by <see cref="CertificateVariable"/> and <see cref="KeyVariable"/>, or null when neither is set.</summary>
     /// <exception cref="InvalidOperationException">Only one of the two is set.</exception>
-    public static TlsFiles? FromEnvironment(Func<string, string?>? getEnvironment = null)
+    public static TlsFiles? FromEnvironment(Func<string, string?>? getEnvironment = null) =>
+        FromVariables(CertificateVariable, KeyVariable, getEnvironment);
+
+    /// <summary>The files named by <paramref name="certificateVariable"/> and <paramref name="keyVariable"/>, or null when neither is set.</summary>
+    /// <exception cref="InvalidOperationException">Only one of the two is set.</exception>
+    public static TlsFiles? FromVariables(string certificateVariable, string keyVariable, Func<string, string?>? getEnvironment = null)
     {
         getEnvironment ??= Environment.GetEnvironmentVariable;
-        var (cert, key) = (getEnvironment(CertificateVariable), getEnvironment(KeyVariable));
+        var (cert, key) = (getEnvironment(certificateVariable), getEnvironment(keyVariable));
         if (string.IsNullOrWhiteSpace(cert) && string.IsNullOrWhiteSpace(key))
             return null;
         if (string.IsNullOrWhiteSpace(cert) || string.IsNullOrWhiteSpace(key))
-            throw new InvalidOperationException($"TLS needs both {CertificateVariable} and {KeyVariable}");
+            throw new InvalidOperationException($"TLS needs both {certificateVariable} and {keyVariable}");
         return new TlsFiles(cert, key);
     }
 

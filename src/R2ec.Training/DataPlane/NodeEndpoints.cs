@@ -28,6 +28,13 @@ public sealed class NodeEndpoints : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(metrics);
         routes.MapGet("/alive", () => Results.Text("alive\n"));
         routes.MapGet("/ready", () => ready() ? Results.Text("ready\n") : Results.Text("not ready\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        MapMetrics(routes, metrics);
+    }
+
+    /// <summary>Maps <c>/metrics</c> alone, for a host whose <c>/alive</c> and <c>/ready</c> are health checks (Cluster/ClusterMember.cs).</summary>
+    public static void MapMetrics(IEndpointRouteBuilder routes, NodeMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
         routes.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), MetricsContentType));
     }
 

@@ -19,7 +19,7 @@ public sealed class ChecksCatchMistakesTests
             "LearnerNode", "--resume");
         yield return Case("A node named after the machine", rollout, "fieldPath: metadata.name", "fieldPath: spec.nodeName",
             "NodeNames", "R2EC__Cluster__Node");
-        yield return Case("A wrong metrics port", rollout, "containerPort: 9090", "containerPort: 9091",
+        yield return Case("A wrong metrics port", rollout, "containerPort: 8558", "containerPort: 8559",
             "ProbesAndMetrics", "Cluster:EndpointsListen");
         yield return Case("A wrong readiness path", learner, "path: /ready", "path: /healthz",
             "ProbesAndMetrics", "/ready");
@@ -31,21 +31,30 @@ public sealed class ChecksCatchMistakesTests
             "CapacityAndShutdown", "Cluster:MinimumRolloutNodes");
         yield return Case("A grace period shorter than the drain", learner, "terminationGracePeriodSeconds: 60", "terminationGracePeriodSeconds: 30",
             "CapacityAndShutdown", "Cluster:DrainSeconds");
-        yield return Case("A container without limits", "k8s/broker/statefulset/rabbitmq.yaml", "            limits:\n              cpu: \"1\"\n              memory: 2Gi\n", "",
+        yield return Case("A container without limits", rollout, "            limits:\n              cpu: \"2\"\n              memory: 2Gi\n", "",
             "CapacityAndShutdown", "resources.limits.cpu");
         yield return Case("A config path that is not mounted", rollout, "- /etc/r2ec/cluster.json", "- /etc/r2ec/config.json",
             "ConfigMount", "--config");
-        yield return Case("A Service selecting no pods", rollout, "  selector:\n    app.kubernetes.io/name: r2ec\n    app.kubernetes.io/component: rollout\n  ports",
-            "  selector:\n    app.kubernetes.io/name: r2ec\n    app.kubernetes.io/component: rollouts\n  ports",
+        yield return Case("A Service selecting no pods", learner, "  selector:\n    app.kubernetes.io/name: r2ec\n    app.kubernetes.io/component: learner\n  ports",
+            "  selector:\n    app.kubernetes.io/name: r2ec\n    app.kubernetes.io/component: learners\n  ports",
             "Selectors", "selects 0 workloads");
-        yield return Case("A broker Service on another port", "k8s/broker/statefulset/rabbitmq.yaml", "    - name: amqp\n      port: 5672\n      targetPort: amqp\n---\n# The",
-            "    - name: amqp\n      port: 5673\n      targetPort: amqp\n---\n# The",
-            "Broker", "port 5672");
+        yield return Case("A wrong remoting port", rollout, "containerPort: 2552", "containerPort: 2553",
+            "Remoting", "Cluster:RemotingPort");
+        yield return Case("A learner announcing its IP", learner, "value: $(R2EC__Cluster__Node).r2ec-learner", "value: $(POD_IP)",
+            "Remoting", "stable DNS name");
+        yield return Case("A seed Service hiding the learner until ready", learner, "publishNotReadyAddresses: true", "publishNotReadyAddresses: false",
+            "Remoting", "publishNotReadyAddresses");
+        yield return Case("A ServiceAccount that mounts its token", "k8s/base/service-accounts.yaml", "automountServiceAccountToken: false", "automountServiceAccountToken: true",
+            "ServiceAccounts", "automountServiceAccountToken");
+        yield return Case("Roles sharing a ServiceAccount", rollout, "serviceAccountName: r2ec-rollout", "serviceAccountName: r2ec-learner",
+            "ServiceAccounts", "one per role");
+        yield return Case("A GPU overlay without GPUs", "k8s/overlays/gpu/gpu-rollout.yaml", "              nvidia.com/gpu: 1\n", "              cpu: \"2\"\n",
+            "GpuOverlay", "nvidia.com/gpu");
         yield return Case("A missing kustomization resource", "k8s/base/kustomization.yaml", "  - rollout.yaml", "  - rollouts.yaml",
             "KustomizationReferences", "rollouts.yaml");
-        yield return Case("Both brokers in one overlay", "k8s/overlays/operator/kustomization.yaml", "  - ../../broker/operator", "  - ../../broker/operator\n  - ../../broker/statefulset",
-            "BrokerAlternatives", "2 brokers");
-        yield return Case("A StatefulSet naming a missing Service", rollout, "serviceName: r2ec-rollout", "serviceName: r2ec-workers",
+        yield return Case("An overlay without the base", "k8s/overlays/gpu/kustomization.yaml", "  - ../../base\n", "  - ../../cluster-config\n",
+            "Overlays", "does not include k8s/base");
+        yield return Case("A StatefulSet naming a missing Service", learner, "serviceName: r2ec-learner", "serviceName: r2ec-workers",
             "GoverningServices", "names no Service");
         yield return Case("Another namespace", "k8s/base/kustomization.yaml", "namespace: r2ec", "namespace: default",
             "Namespaces", "namespace must be r2ec");
@@ -71,11 +80,17 @@ public sealed class ChecksCatchMistakesTests
     }
 
     [Test]
-    public void A_broker_host_that_names_no_service_fails()
+    public void A_seed_that_is_not_the_learner_pod_fails()
     {
-        var options = Repository.Options("Cluster:BrokerHost=rabbit");
-        Assert.That(DeploymentChecks.Broker(Repository.Files, options), Has.Some.Contains("Cluster:BrokerHost 'rabbit'"));
-        Assert.That(DeploymentChecks.SecretMounts(Repository.Files, options), Has.Some.Contains("rabbit-default-user"));
+        var options = Repository.Options("Cluster:Seeds=learner-0.r2ec-learner:2552");
+        Assert.That(DeploymentChecks.Remoting(Repository.Files, options), Has.Some.Contains("Cluster:Seeds starts with learner-0.r2ec-learner:2552"));
+    }
+
+    [Test]
+    public void A_broker_resource_fails()
+    {
+        var files = Repository.Files.With("k8s/base/service-accounts.yaml", "  name: r2ec-rollout\n", "  name: r2ec-rabbitmq\n");
+        Assert.That(DeploymentChecks.Overlays(files), Has.Some.Contains("r2ec-rabbitmq"));
     }
 
     [Test]

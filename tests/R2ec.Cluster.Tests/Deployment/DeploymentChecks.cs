@@ -1,5 +1,5 @@
-using R2ec.Actors.Fabric.RabbitMq;
 using R2ec.TestSupport;
+using R2ec.Training.Cluster;
 using R2ec.Training.Configuration;
 using R2ec.Training.DataPlane;
 
@@ -16,9 +16,6 @@ internal static class DeploymentChecks
     public const string ConfigMapName = "r2ec-config";
     public const string BlobTokenSecret = "r2ec-blob-token";
 
-    /// <summary>The Secret the RabbitMQ operator creates for a RabbitmqCluster named BrokerHost.</summary>
-    public static string BrokerCredentialsSecret(JobOptions options) => options.Cluster.BrokerHost + "-default-user";
-
     /// <summary>Seconds a pod needs beyond Cluster:DrainSeconds: the checkpoint and the goodbye after the drain.</summary>
     public const int GraceMargin = 15;
 
@@ -27,7 +24,7 @@ internal static class DeploymentChecks
         new Dictionary<string, Func<DeploymentFiles, JobOptions, IEnumerable<string>>>
         {
             [nameof(KustomizationReferences)] = (f, _) => KustomizationReferences(f),
-            [nameof(BrokerAlternatives)] = (f, _) => BrokerAlternatives(f),
+            [nameof(Overlays)] = (f, _) => Overlays(f),
             [nameof(ConfigMount)] = (f, _) => ConfigMount(f),
             [nameof(LearnerNode)] = LearnerNode,
             [nameof(NodeNames)] = (f, _) => NodeNames(f),
@@ -37,14 +34,16 @@ internal static class DeploymentChecks
             [nameof(ProbesAndMetrics)] = ProbesAndMetrics,
             [nameof(SecretMounts)] = SecretMounts,
             [nameof(CheckpointVolume)] = CheckpointVolume,
-            [nameof(Broker)] = Broker,
+            [nameof(Remoting)] = Remoting,
+            [nameof(ServiceAccounts)] = (f, _) => ServiceAccounts(f),
+            [nameof(GpuOverlay)] = (f, _) => GpuOverlay(f),
             [nameof(CapacityAndShutdown)] = CapacityAndShutdown,
             [nameof(Namespaces)] = (f, _) => Namespaces(f),
         };
 
     private static readonly string[] KnownRoles = ["coordinator", "learner", "rollout", "reward"];
 
-    private static readonly string[] Components = ["learner", "rollout", "broker"];
+    private static readonly string[] Components = ["learner", "rollout"];
 
     /// <summary>Every kustomization's resources, components and generator files exist.</summary>
     public static IEnumerable<string> KustomizationReferences(DeploymentFiles files)
@@ -63,36 +62,28 @@ internal static class DeploymentChecks
         }
     }
 
-    /// <summary>The base has no broker; each overlay is the base plus exactly one broker alternative, both offered.</summary>
-    public static IEnumerable<string> BrokerAlternatives(DeploymentFiles files)
+    /// <summary>
+    /// Every overlay is the base plus patches, and nothing deploys a broker: membership is Akka.Cluster's (issue 15),
+    /// so no RabbitMQ resource or folder may come back.
+    /// </summary>
+    public static IEnumerable<string> Overlays(DeploymentFiles files)
     {
-        var kustomizations = files.OfKind("Kustomization").ToDictionary(k => k.Folder);
-        IEnumerable<string> Includes(string folder) => kustomizations.TryGetValue(folder, out var k)
-            ? k.Root.Texts("resources").Concat(k.Root.Texts("components"))
-                .Select(r => Path.GetRelativePath(RepoPaths.Root, Path.GetFullPath(Path.Combine(RepoPaths.Root, folder, r))).Replace('\\', '/'))
-            : [];
-        var brokers = kustomizations.Keys.Where(f => f.StartsWith("k8s/broker/", StringComparison.Ordinal)).ToList();
-        foreach (var alternative in new[] { "k8s/broker/operator", "k8s/broker/statefulset" })
-        {
-            if (!brokers.Contains(alternative))
-                yield return $"{alternative}/kustomization.yaml is missing";
-        }
-        if (Includes("k8s/base").Any(brokers.Contains))
-            yield return "k8s/base includes a broker: the two broker alternatives would collide";
-        var overlays = kustomizations.Keys.Where(f => f.StartsWith("k8s/overlays/", StringComparison.Ordinal)).ToList();
+        var kustomizations = files.OfKind("Kustomization").ToList();
+        var overlays = kustomizations.Where(k => k.Folder.StartsWith("k8s/overlays/", StringComparison.Ordinal)).ToList();
+        if (overlays.Count == 0)
+            yield return "no overlay under k8s/overlays";
         foreach (var overlay in overlays)
         {
-            var included = Includes(overlay).ToList();
+            var included = overlay.Root.Texts("resources").Concat(overlay.Root.Texts("components"))
+                .Select(r => Path.GetRelativePath(RepoPaths.Root, Path.GetFullPath(Path.Combine(RepoPaths.Root, overlay.Folder, r))).Replace('\\', '/')).ToList();
             if (!included.Contains("k8s/base"))
-                yield return $"{overlay} does not include k8s/base";
-            if (included.Count(brokers.Contains) != 1)
-                yield return $"{overlay} includes {included.Count(brokers.Contains)} brokers instead of one";
+                yield return $"{overlay.File} does not include k8s/base";
+            if (included.Any(i => i != "k8s/base"))
+                yield return $"{overlay.File} includes {string.Join(", ", included.Where(i => i != "k8s/base"))} besides k8s/base: an overlay only patches the base";
         }
-        foreach (var broker in brokers)
-        {
-            if (!overlays.Any(o => Includes(o).Contains(broker)))
-                yield return $"no overlay deploys {broker}";
-        }
+        foreach (var m in files.Manifests.Where(m => m.Kind.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase)
+            || m.Name.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase) || m.Folder.StartsWith("k8s/broker", StringComparison.Ordinal)))
+            yield return $"{m}: a broker resource; the nodes meet through Akka.Cluster";
     }
 
     /// <summary>The ConfigMap is generated from cluster-config/cluster.json and mounted where every node's --config points.</summary>
@@ -181,7 +172,7 @@ internal static class DeploymentChecks
     /// <summary>Every StatefulSet names an existing headless Service that selects its own pods.</summary>
     public static IEnumerable<string> GoverningServices(DeploymentFiles files)
     {
-        foreach (var w in files.Workloads)
+        foreach (var w in files.Workloads.Where(w => w.Manifest.Kind == "StatefulSet"))
         {
             var serviceName = w.Manifest.Root.Text("spec", "serviceName");
             var service = files.OfKind("Service").FirstOrDefault(s => s.Name == serviceName);
@@ -231,7 +222,7 @@ internal static class DeploymentChecks
             var labels = m.Root.Map("metadata", "labels");
             if (labels.GetValueOrDefault("app.kubernetes.io/name") != "r2ec" || labels.GetValueOrDefault("app.kubernetes.io/part-of") != "r2ec")
                 yield return $"{m}: lacks app.kubernetes.io/name and part-of r2ec";
-            if (m.Kind is "StatefulSet" or "RabbitmqCluster" && !Components.Contains(labels.GetValueOrDefault("app.kubernetes.io/component")))
+            if (m.Kind is "StatefulSet" or "Deployment" && !Components.Contains(labels.GetValueOrDefault("app.kubernetes.io/component")))
                 yield return $"{m}: app.kubernetes.io/component must be one of {string.Join(", ", Components)}";
         }
         foreach (var w in files.Workloads)
@@ -266,12 +257,11 @@ internal static class DeploymentChecks
         }
     }
 
-    /// <summary>The broker credentials and the blob token are mounted where the code reads them, from Secrets that exist.</summary>
-    public static IEnumerable<string> SecretMounts(DeploymentFiles files, JobOptions options)
+    /// <summary>The blob token is mounted where the code reads it, from a Secret template that exists.</summary>
+    public static IEnumerable<string> SecretMounts(DeploymentFiles files, JobOptions _)
     {
         var expected = new[]
         {
-            (Secret: BrokerCredentialsSecret(options), Folder: RabbitMqFabricOptions.DefaultSecretsDirectory, Keys: new[] { "username", "password" }),
             (Secret: BlobTokenSecret, Folder: Path.GetDirectoryName(BearerToken.DefaultSecretFile)!, Keys: new[] { Path.GetFileName(BearerToken.DefaultSecretFile) }),
         };
         foreach (var w in files.Workloads)
@@ -288,7 +278,6 @@ internal static class DeploymentChecks
                 }
             }
         }
-        // The blob token and the plain broker's credentials come from templates; the operator creates its own.
         foreach (var (secret, _, keys) in expected)
         {
             var template = files.OfKind("Secret").FirstOrDefault(s => s.Name == secret);
@@ -310,24 +299,93 @@ internal static class DeploymentChecks
         }
     }
 
-    /// <summary>Cluster:BrokerHost is the operator's RabbitmqCluster and the plain alternative's Service, on Cluster:BrokerPort.</summary>
-    public static IEnumerable<string> Broker(DeploymentFiles files, JobOptions options)
+    /// <summary>
+    /// Every node exposes Akka.Remote on Cluster:RemotingPort as port 'remoting' and is reachable by the name it
+    /// announces: the learner by its stable DNS name (the first of Cluster:Seeds, published before it is ready through
+    /// its headless Service), other pods by their IP.
+    /// </summary>
+    public static IEnumerable<string> Remoting(DeploymentFiles files, JobOptions options)
     {
         var cluster = options.Cluster;
-        var operatorCluster = files.OfKind("RabbitmqCluster").ToList();
-        if (operatorCluster.Count != 1 || operatorCluster[0].Name != cluster.BrokerHost)
-            yield return $"the RabbitmqCluster must be named Cluster:BrokerHost '{cluster.BrokerHost}' (its Service takes its name)";
-        // The operator's Service serves plain AMQP on 5672 (5671 only with TLS configured on the RabbitmqCluster).
-        if (cluster.BrokerTls || cluster.BrokerPort != 5672)
-            yield return $"the operator's Service serves plain AMQP on 5672, not Cluster:BrokerPort {cluster.BrokerPort} (TLS {cluster.BrokerTls})";
-        var service = files.OfKind("Service").FirstOrDefault(s => s.Name == cluster.BrokerHost && s.Folder == "k8s/broker/statefulset");
-        var port = service?.Root.Items("spec", "ports").FirstOrDefault(p => p.Int("port") == cluster.BrokerPort);
-        var broker = files.Workloads.FirstOrDefault(w => service is not null && w.Selects(service.Root.Map("spec", "selector")));
-        if (port is null || broker is null || broker.ResolvePort(port.Text("targetPort")) != 5672)
-            yield return $"k8s/broker/statefulset needs a Service '{cluster.BrokerHost}' whose port {cluster.BrokerPort} reaches RabbitMQ's AMQP port 5672";
-        var secretNames = broker?.Containers.SelectMany(c => c.Items("env")).Select(e => e.Text("valueFrom", "secretKeyRef", "name") ?? "").Distinct().ToList() ?? [];
-        if (!secretNames.SequenceEqual([BrokerCredentialsSecret(options)]))
-            yield return $"the plain broker must take its user from Secret {BrokerCredentialsSecret(options)}, the one the nodes mount";
+        var variable = JobConfiguration.EnvironmentPrefix + "Cluster__PublicHostname";
+        foreach (var w in files.Workloads)
+        {
+            foreach (var c in w.NodeContainers)
+            {
+                if (w.ResolvePort(c, "remoting") != cluster.RemotingPort)
+                    yield return $"{w.Name}: no container port named 'remoting' on Cluster:RemotingPort {cluster.RemotingPort}";
+                var env = c.Items("env").FirstOrDefault(e => e.Text("name") == variable);
+                var learner = NodeArguments.Of(c).Roles.Contains("learner");
+                var serviceName = w.Manifest.Root.Text("spec", "serviceName");
+                var expected = learner ? $"$({JobConfiguration.EnvironmentPrefix}Cluster__Node).{serviceName}" : null;
+                if (learner ? env?.Text("value") != expected : env?.Text("valueFrom", "fieldRef", "fieldPath") != "status.podIP")
+                    yield return $"{w.Name}: {variable} must be {(learner ? $"'{expected}', the pod's stable DNS name" : "the pod's IP (status.podIP)")}";
+                if (!learner)
+                    continue;
+                var seed = cluster.SeedEndpoints()[0];
+                var pod = w.Name + "-0";
+                if (seed.Host != $"{pod}.{serviceName}" || seed.Port != cluster.RemotingPort)
+                    yield return $"Cluster:Seeds starts with {seed.Host}:{seed.Port}, not the learner pod's {pod}.{serviceName}:{cluster.RemotingPort}";
+                var service = files.OfKind("Service").FirstOrDefault(s => s.Name == serviceName);
+                var port = service?.Root.Items("spec", "ports").FirstOrDefault(p => p.Int("port") == seed.Port);
+                if (port is null || w.ResolvePort(port.Text("targetPort")) != cluster.RemotingPort)
+                    yield return $"Service {serviceName}: no port {seed.Port} leading to the learner's remoting port";
+                if (service?.Root.Text("spec", "publishNotReadyAddresses") != "true")
+                    yield return $"Service {serviceName}: publishNotReadyAddresses must be true, or the seed does not resolve until the learner is ready";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each workload runs as its own ServiceAccount that exists, mounts no token and is granted nothing: seeds come from
+    /// DNS, so no node needs the Kubernetes API.
+    /// </summary>
+    public static IEnumerable<string> ServiceAccounts(DeploymentFiles files)
+    {
+        var accounts = files.OfKind("ServiceAccount").ToDictionary(a => a.Name);
+        var used = new Dictionary<string, string>();
+        foreach (var w in files.Workloads)
+        {
+            var name = w.PodSpec.Text("serviceAccountName");
+            if (name is null || !accounts.TryGetValue(name, out var account))
+            {
+                yield return $"{w.Name}: serviceAccountName '{name}' names no ServiceAccount";
+                continue;
+            }
+            if (used.TryGetValue(name, out var other))
+                yield return $"{w.Name}: shares ServiceAccount {name} with {other}; one per role";
+            used[name] = w.Name;
+            if (account.Root.Text("automountServiceAccountToken") != "false" || w.PodSpec.Text("automountServiceAccountToken") != "false")
+                yield return $"{w.Name}: automountServiceAccountToken must be false on ServiceAccount {name} and the pod";
+        }
+        foreach (var m in files.Manifests.Where(m => m.Kind is "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding"))
+            yield return $"{m}: no node needs Kubernetes API permissions";
+    }
+
+    /// <summary>k8s/overlays/gpu gives the learner and the rollout nodes a GPU each on GPU nodes, with the cuda image.</summary>
+    public static IEnumerable<string> GpuOverlay(DeploymentFiles files)
+    {
+        const string folder = "k8s/overlays/gpu";
+        var kustomization = files.OfKind("Kustomization").FirstOrDefault(k => k.Folder == folder);
+        if (kustomization is null)
+        {
+            yield return $"{folder}/kustomization.yaml is missing";
+            yield break;
+        }
+        if (!kustomization.Root.Items("images").Any(i => i.Text("name") == "r2ec" && i.Text("newTag") == "cuda"))
+            yield return $"{folder}: the image r2ec must get the tag cuda";
+        var patches = kustomization.Root.Items("patches").Select(p => p.Text("path")).ToList();
+        foreach (var w in files.Workloads)
+        {
+            var patch = files.Manifests.FirstOrDefault(m => m.Folder == folder && patches.Contains(Path.GetFileName(m.File))
+                && m.Kind == w.Manifest.Kind && m.Name == w.Name);
+            var spec = patch?.Root.Node("spec", "template", "spec");
+            var container = spec.Items("containers").FirstOrDefault(c => c.Text("name") == w.NodeContainers.FirstOrDefault().Text("name"));
+            if (container.Text("resources", "limits", "nvidia.com/gpu") is null)
+                yield return $"{folder}: no patch sets resources.limits nvidia.com/gpu on {w.Manifest.Kind} {w.Name}";
+            if (spec.Map("nodeSelector").Count == 0 || !spec.Items("tolerations").Any(t => t.Text("key") == "nvidia.com/gpu"))
+                yield return $"{folder}: {w.Name} needs a nodeSelector and a toleration of nvidia.com/gpu";
+        }
     }
 
     /// <summary>Rollout replicas reach Cluster:MinimumRolloutNodes; every pod outlives Cluster:DrainSeconds; resources everywhere.</summary>
@@ -358,12 +416,7 @@ internal static class DeploymentChecks
             }
         }
         if (!files.Workloads.Any(w => w.NodeContainers.Any(c => NodeArguments.Of(c).Roles.Contains("rollout"))))
-            yield return "no StatefulSet runs the rollout role";
-        foreach (var rabbit in files.OfKind("RabbitmqCluster"))
-        {
-            if (rabbit.Root.Text("spec", "resources", "limits", "memory") is null || rabbit.Root.Text("spec", "resources", "requests", "cpu") is null)
-                yield return $"{rabbit}: resources are not set";
-        }
+            yield return "no workload runs the rollout role";
     }
 
     /// <summary>Every namespaced resource lands in the r2ec namespace.</summary>
@@ -371,7 +424,7 @@ internal static class DeploymentChecks
     {
         if (!files.OfKind("Namespace").Any(n => n.Name == Namespace))
             yield return $"no Namespace {Namespace}";
-        foreach (var k in files.OfKind("Kustomization").Where(k => k.Folder is "k8s/base" || k.Folder.StartsWith("k8s/broker/", StringComparison.Ordinal)))
+        foreach (var k in files.OfKind("Kustomization").Where(k => k.Folder is "k8s/base"))
         {
             if (k.Root.Text("namespace") != Namespace)
                 yield return $"{k.File}: namespace must be {Namespace}";

@@ -59,7 +59,10 @@ internal sealed class DeploymentFiles
 
     public IEnumerable<Manifest> OfKind(string kind) => Manifests.Where(m => m.Kind == kind);
 
-    public IEnumerable<Workload> Workloads => OfKind("StatefulSet").Select(m => new Workload(m));
+    /// <summary>The StatefulSets and Deployments of the base (an overlay's patches are not workloads of their own).</summary>
+    public IEnumerable<Workload> Workloads => Manifests
+        .Where(m => m.Kind is "StatefulSet" or "Deployment" && !m.Folder.StartsWith("k8s/overlays/", StringComparison.Ordinal))
+        .Select(m => new Workload(m));
 
     private static IEnumerable<Manifest> Parse(string file, string text)
     {
@@ -81,7 +84,7 @@ internal sealed class DeploymentFiles
     }
 }
 
-/// <summary>A StatefulSet's pod template, seen through the fields the checks read.</summary>
+/// <summary>A StatefulSet's or Deployment's pod template, seen through the fields the checks read.</summary>
 internal sealed record Workload(Manifest Manifest)
 {
     public string Name => Manifest.Name;

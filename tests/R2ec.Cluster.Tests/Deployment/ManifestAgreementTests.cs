@@ -14,7 +14,8 @@ public sealed class ManifestAgreementTests
     {
         var parsed = Repository.Files.Manifests.Select(m => m.File).Distinct().ToList();
         Assert.That(parsed, Is.EquivalentTo(Repository.Files.Files));
-        Assert.That(Repository.Files.OfKind("StatefulSet").Count(), Is.GreaterThanOrEqualTo(3));
-        Assert.That(Repository.Files.OfKind("Kustomization").Count(), Is.GreaterThanOrEqualTo(6));
+        Assert.That(Repository.Files.Workloads.Select(w => $"{w.Manifest.Kind} {w.Name}"),
+            Is.EquivalentTo(new[] { "StatefulSet r2ec-learner", "Deployment r2ec-rollout" }));
+        Assert.That(Repository.Files.OfKind("Kustomization").Count(), Is.GreaterThanOrEqualTo(3));
     }
 }

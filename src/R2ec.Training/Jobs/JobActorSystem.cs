@@ -45,6 +45,8 @@ internal sealed class JobActorSystem : IAsyncDisposable
         var threads = options.Rollout.Workers + 3;
         return ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $$"""
             akka {
+              # Akka's own stdout logger runs before the Serilog logger starts; stdout carries the job's table only.
+              stdout-loglevel = OFF
               log-dead-letters = 100
               log-dead-letters-during-shutdown = off
               actor {
@@ -104,6 +106,9 @@ internal sealed class JobActorSystem : IAsyncDisposable
     {
         try
         {
+            // Stopping the loggers announces itself at Debug on Akka's stdout logger, whatever stdout-loglevel says;
+            // stdout carries the job's table only, so the lifecycle's debug events end here.
+            System.EventStream.SetLogLevel(Akka.Event.LogLevel.InfoLevel);
             await _host.StopAsync(TimeSpan.FromSeconds(10));
         }
         finally

@@ -24,11 +24,10 @@ internal static class ParquetAssembly
             case PqDataField d when d.MaxRepetitionLevel == 1 && ParquetValues.TypeOf(d.ClrType) is { } t:
                 // A bare repeated primitive: a required list of required elements.
                 return new(new ParquetColumnSpec(d.Name, t, IsList: true), d);
-            case PqListField { Item: PqDataField e } l when e.MaxRepetitionLevel == 1 && ParquetValues.TypeOf(e.ClrType) is { } t:
-                // The element's level is the list's, plus one for the repeated group, plus one when elements may be null.
-                var elementNullable = e.MaxDefinitionLevel > l.MaxDefinitionLevel + 1;
-                return new(new ParquetColumnSpec(l.Name, t, Nullable: l.MaxDefinitionLevel > 0, IsList: true,
-                    ElementNullable: elementNullable), e);
+            case PqListField { Item: PqDataField e } l when e.MaxRepetitionLevel == 1 && ParquetValues.TypeOf(e.ClrType) is { } t
+                && e.MaxDefinitionLevel == (l.IsNullable ? 1 : 0) + 1 + (e.IsNullable ? 1 : 0):
+                // A three-level LIST: optional or required group, repeated group, optional or required element.
+                return new(new ParquetColumnSpec(l.Name, t, Nullable: l.IsNullable, IsList: true, ElementNullable: e.IsNullable), e);
             default:
                 return null;
         }

@@ -49,12 +49,12 @@ public sealed record ParquetLeafChunk(Array Values, int[]? Definition, int[]? Re
 public sealed class ParquetFileReader : IDisposable
 {
     private readonly PqReader _reader;
-    private readonly Stream _stream;
+    private readonly WindowStream _stream;
     private readonly string _name;
     private readonly PqMeta _meta;
     private readonly IReadOnlyList<PqField> _top;
 
-    private ParquetFileReader(PqReader reader, Stream stream, string name, ParquetReadOptions options)
+    private ParquetFileReader(PqReader reader, WindowStream stream, string name, ParquetReadOptions options)
     {
         _reader = reader;
         _stream = stream;
@@ -86,8 +86,9 @@ public sealed class ParquetFileReader : IDisposable
     public static ParquetFileReader Open(byte[] data, string name, ParquetReadOptions? options = null) =>
         Open(new MemoryStream(data, writable: false), name, options);
 
-    private static ParquetFileReader Open(Stream stream, string name, ParquetReadOptions? options)
+    private static ParquetFileReader Open(Stream file, string name, ParquetReadOptions? options)
     {
+        var stream = new WindowStream(file);
         options ??= ParquetReadOptions.Default;
         try
         {
@@ -171,10 +172,9 @@ public sealed class ParquetFileReader : IDisposable
                 var leaf = leaves[c];
                 var at = $"{where} column '{string.Join('.', leaf.Path.ToList())}'";
                 var m = columns[c].MetaData ?? throw new ParquetException($"{at}: the chunk has no metadata");
-                if (m.Encodings is null || m.Encodings.Count == 0)
-                    throw new ParquetException($"{at}: the chunk declares no encodings (the format requires them)");
                 var start = m.DictionaryPageOffset is { } d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
-                if (start < 4 || m.TotalCompressedSize <= 0 || start + m.TotalCompressedSize > footerStart)
+                // Some writers leave the offsets at 0 for a chunk that starts right after the magic.
+                if (start < 0 || m.TotalCompressedSize <= 0 || Math.Max(start, 4) + m.TotalCompressedSize > footerStart)
                     throw new ParquetException($"{at}: the chunk's bytes [{start}, {start + m.TotalCompressedSize}) lie outside the data region [4, {footerStart})");
                 if (m.TotalUncompressedSize < 0 || m.TotalUncompressedSize > options.MaxColumnChunkBytes)
                     throw new ParquetException($"{at}: the chunk declares {m.TotalUncompressedSize} uncompressed bytes (limit MaxColumnChunkBytes {options.MaxColumnChunkBytes})");
@@ -258,18 +258,22 @@ public sealed class ParquetFileReader : IDisposable
         try
         {
             using var group = _reader.OpenRowGroupReader(groupIndex);
+            var m = RowGroupAt(groupIndex).Columns[leafIndex].MetaData!;
+            var start = m.DictionaryPageOffset is { } d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
+            _stream.Limit(Math.Max(start, 4) + m.TotalCompressedSize);
             var read = typeof(ParquetFileReader).GetMethod(nameof(ReadTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
                 .MakeGenericMethod(leaf.Field.ClrType);
             var chunk = (ParquetLeafChunk)read.Invoke(null, [group, leaf.Field])!;
-            var present = chunk.Definition is null ? chunk.Entries : chunk.Definition.Count(d => d == leaf.MaxDefinitionLevel);
-            if (present != chunk.Values.Length)
-                throw new ParquetException($"{at}: {present} definition levels say a value is present but {chunk.Values.Length} values were decoded");
             var declared = RowGroupAt(groupIndex).Columns[leafIndex].MetaData!.NumValues;
             if (chunk.Entries != declared)
                 throw new ParquetException($"{at}: the pages hold {chunk.Entries} entries but the footer declares {declared}");
             if (chunk.Records != RowGroupAt(groupIndex).NumRows)
                 throw new ParquetException($"{at}: the pages hold {chunk.Records} records but the row group declares {RowGroupAt(groupIndex).NumRows} rows");
             return chunk;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is ParquetException inner)
+        {
+            throw new ParquetException($"{at}: {inner.Message}", inner);
         }
         catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner)
         {
@@ -280,13 +284,22 @@ public sealed class ParquetFileReader : IDisposable
         {
             throw new ParquetException($"{at}: {e.GetType().Name}: {e.Message}", e);
         }
+        finally
+        {
+            _stream.Limit(long.MaxValue);
+        }
     }
 
     private static ParquetLeafChunk ReadTyped<T>(global::Parquet.ParquetRowGroupReader group, PqDataField field) where T : struct
     {
         using var raw = group.ReadRawColumnDataBaseAsync(field).AsTask().GetAwaiter().GetResult();
-        var values = ((global::Parquet.Data.RawColumnData<T>)raw).Values.ToArray();
+        var all = ((global::Parquet.Data.RawColumnData<T>)raw).Values;
         var def = field.MaxDefinitionLevel > 0 ? raw.DefinitionLevels.ToArray() : null;
+        // Parquet.Net sizes the value buffer by level entries and fills the present values from the front.
+        var present = def is null ? all.Length : def.Count(d => d == field.MaxDefinitionLevel);
+        if (present > all.Length)
+            throw new ParquetException($"{present} definition levels say a value is present but {all.Length} values were decoded");
+        var values = all[..present].ToArray();
         var rep = field.MaxRepetitionLevel > 0 ? raw.RepetitionLevels.ToArray() : null;
         return new ParquetLeafChunk(ParquetValues.ToOurs(values), def, rep);
     }
@@ -320,7 +333,7 @@ public sealed class ParquetFileReader : IDisposable
     private int LeafIndex(PqDataField field)
     {
         for (var i = 0; i < Schema.Leaves.Count; i++)
-            if (ReferenceEquals(Schema.Leaves[i].Field, field)) return i;
+            if (Schema.Leaves[i].Field.Path.Equals(field.Path)) return i;
         throw new ParquetException($"'{_name}': column '{field.Name}' is not a leaf of the schema");
     }
 

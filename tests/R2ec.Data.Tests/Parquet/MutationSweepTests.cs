@@ -7,7 +7,7 @@ namespace R2ec.Data.Tests.Parquet;
 /// <summary>
 /// 10,000 seeded mutations of a prepared dataset file (bit flips, truncations, and altered lengths in the footer and
 /// page headers), each read in full through our Parquet.Net layer: every one ends in a <see cref="ParquetException"/>
-/// or a read with the file's row count, within a time and allocation bound, never another exception, a hang or OOM.
+/// or a read that agrees with its footer (almost always the seed's row count), within a time and allocation bound, never another exception, a hang or OOM.
 /// </summary>
 public sealed class MutationSweepTests
 {
@@ -46,13 +46,14 @@ public sealed class MutationSweepTests
         long rows = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
             rows += reader.ReadRowGroup(g).RowCount;
+        Assert.That(rows, Is.EqualTo(reader.RowCount), $"{name}: rows read match the footer's row count");
         return rows;
     }
 
     /// <summary>Mutation <paramref name="i"/> of the seed: depends only on (seed bytes, i).</summary>
     internal static byte[] Mutate(byte[] seed, int i)
     {
-        var random = new Random(HashCode.Combine(0x5eed, i) & int.MaxValue);
+        var random = new Random(unchecked(0x5eed * 100_003 + i));
         var bytes = (byte[])seed.Clone();
         var footerLength = BitConverter.ToInt32(seed, seed.Length - 8);
         var footerStart = seed.Length - 8 - footerLength;
@@ -83,7 +84,7 @@ public sealed class MutationSweepTests
     {
         var seed = SeedFile(out var rows);
         Assert.That(ReadEverything(seed, "seed.parquet", Limits), Is.EqualTo(rows), "the seed itself reads");
-        int rejected = 0, accepted = 0;
+        int rejected = 0, accepted = 0, otherRowCount = 0;
         var crashes = new List<string>();
         double slowest = 0;
         long mostAllocated = 0;
@@ -95,8 +96,9 @@ public sealed class MutationSweepTests
             var allocated = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                var read = ReadEverything(bytes, $"mutation-{i}.parquet", Limits);
-                Assert.That(read, Is.EqualTo(rows), $"mutation {i} read as valid with another row count");
+                // A read must agree with its own footer; a footer mutation that changes the declared rows
+                // consistently (no checksum covers the footer) reads with another count, which is reported below.
+                if (ReadEverything(bytes, $"mutation-{i}.parquet", Limits) != rows) otherRowCount++;
                 accepted++;
             }
             catch (ParquetException e)
@@ -112,10 +114,11 @@ public sealed class MutationSweepTests
             slowest = Math.Max(slowest, watch.Elapsed.TotalMilliseconds);
             mostAllocated = Math.Max(mostAllocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
         }
-        TestContext.Out.WriteLine($"{Mutations} mutations in {total.Elapsed.TotalSeconds:F1} s: {rejected} rejected, {accepted} read, " +
+        TestContext.Out.WriteLine($"{Mutations} mutations in {total.Elapsed.TotalSeconds:F1} s: {rejected} rejected, {accepted} read ({otherRowCount} with another row count), " +
             $"slowest {slowest:F1} ms, most allocated {mostAllocated:N0} bytes");
         Assert.That(crashes, Is.Empty, string.Join("\n", crashes.Where(c => c.Length > 0)));
         Assert.That(rejected + accepted, Is.EqualTo(Mutations));
+        Assert.That(otherRowCount, Is.LessThan(Mutations / 100), "reads with another row count stay rare");
         Assert.That(rejected, Is.GreaterThan(Mutations / 2), "most mutations are detected");
         Assert.That(slowest, Is.LessThan(2_000), "no read takes more than 2 s");
         Assert.That(mostAllocated, Is.LessThan(256L << 20), "no read allocates more than 256 MB");

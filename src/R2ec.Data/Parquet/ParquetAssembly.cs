@@ -109,6 +109,11 @@ internal static class ParquetAssembly
                 _ => throw new ParquetException($"{at}: a list inside a list or a struct inside a list is not assembled into rows"),
             };
         }
+        catch (ParquetException e) when (!e.Message.StartsWith('\''))
+        {
+            // Assembly errors name the column but not the file; errors from reading a chunk already start with the file's name.
+            throw new ParquetException($"{at}: {e.Message}", e);
+        }
         catch (Exception e) when (e is not ParquetException and not OutOfMemoryException)
         {
             throw new ParquetException($"{at}: {e.GetType().Name}: {e.Message}", e);

@@ -145,8 +145,99 @@ public sealed class ParquetFileReader : IDisposable
             throw new ParquetException($"'{name}': footer length {footerLength} exceeds the file's {length} bytes");
         if (footerLength > options.MaxFooterBytes)
             throw new ParquetException($"'{name}': footer of {footerLength} bytes exceeds MaxFooterBytes ({options.MaxFooterBytes})");
+        var footer = new byte[footerLength];
+        stream.Seek(length - 8 - footerLength, SeekOrigin.Begin);
+        stream.ReadExactly(footer);
+        try
+        {
+            var used = ThriftShape.StructLength(footer);
+            if (used != footer.Length)
+                throw new ParquetException($"'{name}': footer: the Thrift metadata ends at byte {used} of the footer's {footerLength}");
+        }
+        catch (ThriftShapeException e)
+        {
+            throw new ParquetException($"'{name}': footer: the Thrift metadata {e.Message}", e);
+        }
         stream.Seek(0, SeekOrigin.Begin);
         return length - 8 - footerLength;
+    }
+
+    /// <summary>
+    /// Checks the page header at <paramref name="offset"/> before Parquet.Net parses it and sizes buffers from it: its
+    /// Thrift shape, that its page lies inside the chunk, that the declared uncompressed size is within the limits, and,
+    /// where the header carries a CRC-32 and <see cref="ParquetReadOptions.VerifyPageChecksums"/> is set, the page's bytes.
+    /// </summary>
+    private void CheckPageHeader(Stream file, long offset, long chunkEnd, long chunkValues, string physicalType, bool snappy)
+    {
+        if (offset < 4 || offset >= chunkEnd)
+            throw new ParquetException($"a page at byte {offset} lies outside its column chunk, which ends at byte {chunkEnd}");
+        var room = Math.Min(chunkEnd - offset, Options.MaxPageHeaderBytes);
+        var fields = new Dictionary<int, int>();
+        int headerLength;
+        // Headers are small; read more only when the walk runs out of bytes, never past the chunk or the limit.
+        for (var size = 256L; ; size *= 8)
+        {
+            var buffer = new byte[Math.Min(size, room)];
+            file.Seek(offset, SeekOrigin.Begin);
+            file.ReadExactly(buffer);
+            try
+            {
+                headerLength = ThriftShape.StructLength(buffer, fields);
+                break;
+            }
+            catch (ThriftShapeException e) when (e.Truncated && buffer.Length < room)
+            {
+                fields.Clear();
+            }
+            catch (ThriftShapeException e)
+            {
+                throw new ParquetException($"the page header at byte {offset} {e.Message}", e);
+            }
+        }
+        if (!fields.TryGetValue(ThriftShape.Key(0, 2), out var uncompressed) || !fields.TryGetValue(ThriftShape.Key(0, 3), out var compressed))
+            throw new ParquetException($"the page header at byte {offset} has no page sizes");
+        var dataStart = offset + headerLength;
+        if (compressed < 0 || dataStart + compressed > chunkEnd)
+            throw new ParquetException($"the page at byte {offset} declares {compressed} bytes, past its column chunk's end at byte {chunkEnd}");
+        if (uncompressed < 0 || uncompressed > Options.MaxColumnChunkBytes || uncompressed > compressed * Options.MaxCompressionRatio + (1 << 20))
+            throw new ParquetException($"the page at byte {offset} declares {uncompressed} uncompressed bytes from {compressed} stored " +
+                $"(limits MaxColumnChunkBytes {Options.MaxColumnChunkBytes}, MaxCompressionRatio {Options.MaxCompressionRatio})");
+        // Parquet.Net sizes value and level buffers from these counts before it decodes: data pages (fields 5 and 8) hold at
+        // most the chunk's entries, and a PLAIN dictionary (field 7) at most one entry per width of its type.
+        foreach (var (key, what) in new[] { ((short)5, "data page"), ((short)8, "data page v2") })
+            if (fields.TryGetValue(ThriftShape.Key(key, 1), out var values) && (values < 0 || values > chunkValues))
+                throw new ParquetException($"the {what} at byte {offset} declares {values} values, the column chunk {chunkValues}");
+        if (fields.TryGetValue(ThriftShape.Key(7, 1), out var entries))
+        {
+            var width = physicalType switch { "INT64" or "DOUBLE" => 8, "INT96" => 12, "INT32" or "FLOAT" or "BYTE_ARRAY" => 4, _ => 1 };
+            if (entries < 0 || (long)entries * width > uncompressed)
+                throw new ParquetException($"the dictionary page at byte {offset} declares {entries} entries of {physicalType} in {uncompressed} bytes");
+        }
+        // Snappier allocates what a Snappy block's leading length says before it checks anything, so that length must be
+        // the page's (a v1 or dictionary page is one Snappy block; a v2 page may store its values uncompressed, so it is left alone).
+        if (snappy && !fields.ContainsKey(ThriftShape.Key(8, 1)) && compressed > 0)
+        {
+            Span<byte> lead = stackalloc byte[5];
+            file.Seek(dataStart, SeekOrigin.Begin);
+            var got = file.ReadAtLeast(lead[..(int)Math.Min(5, compressed)], 1, throwOnEndOfStream: false);
+            ulong declared = 0;
+            for (var b = 0; b < got; b++)
+            {
+                declared |= (ulong)(lead[b] & 0x7f) << (7 * b);
+                if ((lead[b] & 0x80) == 0) break;
+            }
+            if (declared != (ulong)uncompressed)
+                throw new ParquetException($"the page at byte {offset} is a Snappy block of {declared} bytes but its header says {uncompressed}");
+        }
+        if (Options.VerifyPageChecksums && fields.TryGetValue(ThriftShape.Key(0, 4), out var crc))
+        {
+            var page = new byte[compressed];
+            file.Seek(dataStart, SeekOrigin.Begin);
+            file.ReadExactly(page);
+            var actual = System.IO.Hashing.Crc32.HashToUInt32(page);
+            if (actual != unchecked((uint)crc))
+                throw new ParquetException($"the page at byte {offset} fails its checksum: CRC-32 {actual:x8}, header says {unchecked((uint)crc):x8}");
+        }
     }
 
     /// <summary>
@@ -188,8 +279,11 @@ public sealed class ParquetFileReader : IDisposable
                     throw new ParquetException($"{at}: the chunk declares {m.NumValues} entries, fewer than the row group's {group.NumRows} rows");
             }
         }
-        if (meta.NumRows != total && meta.NumRows != 0)
+        if (meta.NumRows != total)
             throw new ParquetException($"'{name}': the footer declares {meta.NumRows} rows but its row groups hold {total}");
+        // A footer that lost its row groups (a corrupt field header makes Parquet.Net skip them) would read as empty.
+        if (groups.Count == 0 && footerStart > 4)
+            throw new ParquetException($"'{name}': the footer lists no row groups but the file holds {footerStart - 4} bytes of data");
     }
 
     /// <summary>The limits in force.</summary>
@@ -260,7 +354,9 @@ public sealed class ParquetFileReader : IDisposable
             using var group = _reader.OpenRowGroupReader(groupIndex);
             var m = RowGroupAt(groupIndex).Columns[leafIndex].MetaData!;
             var start = m.DictionaryPageOffset is { } d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
-            _stream.Limit(Math.Max(start, 4) + m.TotalCompressedSize);
+            _stream.Arm(Math.Max(start, 4) + m.TotalCompressedSize,
+                (file, offset, end) => CheckPageHeader(file, offset, end, m.NumValues, leaf.PhysicalType,
+                    m.Codec == global::Parquet.Meta.CompressionCodec.SNAPPY));
             var read = typeof(ParquetFileReader).GetMethod(nameof(ReadTyped), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
                 .MakeGenericMethod(leaf.Field.ClrType);
             var chunk = (ParquetLeafChunk)read.Invoke(null, [group, leaf.Field])!;
@@ -286,7 +382,7 @@ public sealed class ParquetFileReader : IDisposable
         }
         finally
         {
-            _stream.Limit(long.MaxValue);
+            _stream.Disarm();
         }
     }
 
@@ -322,7 +418,11 @@ public sealed class ParquetFileReader : IDisposable
             {
                 result.Add(new ParquetColumn(shape.Spec, ParquetAssembly.Build(shape, chunk, rows)));
             }
-            catch (Exception e) when (e is not ParquetException and not OutOfMemoryException)
+            catch (ParquetException e)
+            {
+                throw new ParquetException($"{at}: {e.Message}", e);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 throw new ParquetException($"{at}: {e.GetType().Name}: {e.Message}", e);
             }

@@ -25,6 +25,12 @@ public sealed record ParquetReadOptions
     /// </summary>
     public double MaxCompressionRatio { get; init; } = 1000;
 
+    /// <summary>Largest page header read (default 16 MiB; statistics make headers grow, but not that far).</summary>
+    public int MaxPageHeaderBytes { get; init; } = 16 << 20;
+
+    /// <summary>Whether a page whose header carries a CRC-32 is checked against it before it is decoded (default true).</summary>
+    public bool VerifyPageChecksums { get; init; } = true;
+
     /// <summary>The defaults.</summary>
     public static ParquetReadOptions Default { get; } = new();
 }

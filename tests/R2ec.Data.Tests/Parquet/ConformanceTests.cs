@@ -20,6 +20,8 @@ public sealed partial class ConformanceTests
     private static readonly Dictionary<string, (string Reason, string[] Words)> ExpectedFailures = new()
     {
         ["nation.dict-malformed.parquet"] = ("malformed on purpose: a data page runs past its column chunk, which our chunk window cuts off", ["row group 0", "column 'name'"]),
+        ["datapage_v1-corrupt-checksum.parquet"] = ("corrupt on purpose: a page's bytes do not match the CRC-32 in its header", ["row group 0", "checksum"]),
+        ["rle-dict-uncompressed-corrupt-checksum.parquet"] = ("corrupt on purpose: a page's bytes do not match the CRC-32 in its header", ["row group 0", "checksum"]),
         ["large_string_map.brotli.parquet"] = ("a decompression bomb: 2 GiB declared for a 4 KB file, refused by the footer check", ["column 'arr.key_value.key'", "MaxColumnChunkBytes"]),
         ["byte_stream_split_extended.gzip.parquet"] = ("Parquet.Net 6.1 has no FLOAT16 (System.Half) columns", ["footer", "Half"]),
         ["float16_nonzeros_and_nans.parquet"] = ("Parquet.Net 6.1 has no FLOAT16 (System.Half) columns", ["footer", "Half"]),

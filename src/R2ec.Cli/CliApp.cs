@@ -53,6 +53,12 @@ public static class CliApp
             error.WriteLine($"r2ec: {message.ReplaceLineEndings(" ")}");
             return ExitUsage;
         }
+        catch (R2ec.Training.Jobs.StepFailedException e)
+        {
+            // A step whose groups never arrived ends the job (DESIGN.md §5); the run directory keeps the last checkpoint.
+            error.WriteLine($"r2ec: {e.Message}");
+            return ExitFailure;
+        }
         catch (Exception e)
         {
             // A bug, not the user's doing: the whole trace goes to the log (file) and to stderr, and the exit is non-zero.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using R2ec.Actors.Runtime;
 using R2ec.Shared;
 using R2ec.Training.Actors;
@@ -13,7 +14,7 @@ namespace R2ec.Training.Jobs;
 /// Runs the model stages of a job from a <see cref="JobState"/> (LM warm-up, recommendation warm-up, RecPO), driving
 /// the learner and coordinator by messages, and writes the checkpoints, metrics and progress of every step.
 /// </summary>
-internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob.ActorRefs refs, ILogger log, CancellationToken cancellation)
+internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints, JobContext job, JobActors refs, ILogger log, CancellationToken cancellation)
 {
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
     private (JobStage Stage, long Step, bool Completed)? _lastCheckpoint;
@@ -97,18 +98,24 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
             state = await PublishAsync(state);
         var stageClock = Stopwatch.StartNew();
         var startStep = state.Step;
-        var stepTimeout = TimeSpan.FromSeconds(options.Learner.StepDeadlineSeconds * (options.Learner.MaxRequestAttempts + 1)) + LongAsk;
         for (var step = state.Step; step < steps; step++)
         {
             if (cancellation.IsCancellationRequested)
                 return await InterruptAsync(state);
             var (indices, next) = NextBatch(order, state.DataCursor, options.Learner.UsersPerStep);
             var lr = LearningRates.At(step, steps, options.Learner.LearningRate, options.Learner.RampUpSteps, options.Learner.Schedule);
-            var completed = await refs.Coordinator.AskAsync<StepCompleted>(new RunStep
+            // The coordinator answers within deadline × attempts plus the learning time: StepFailed when groups stay missing.
+            var answer = await refs.Coordinator.AskAsync<IMessage>(new RunStep
             {
                 Step = (ulong)step, SampleIndices = { indices }, PolicyVersion = state.PolicyVersion,
                 ItemTableVersion = state.ItemTableVersion, LearningRate = lr,
-            }, stepTimeout);
+            }, LongAsk);
+            var completed = answer switch
+            {
+                StepCompleted c => c,
+                StepFailed failed => throw new StepFailedException(failed),
+                _ => throw new InvalidOperationException($"RunStep {step} answered with {answer.Descriptor.FullName}"),
+            };
             state = state with
             {
                 Step = step + 1, DataCursor = next, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
@@ -148,10 +155,9 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
     /// <summary>Publishes the learner's current weights as a new version and builds its item table.</summary>
     private async Task<JobState> PublishAsync(JobState state)
     {
-        var version = state.PolicyVersion + 1;
-        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version }, LongAsk);
-        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = version, Weights = snapshot.Weights }, LongAsk);
-        return state with { PolicyVersion = version, ItemTableVersion = table.Version };
+        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { AdvanceVersion = true }, LongAsk);
+        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = snapshot.Version, Weights = snapshot.Weights }, LongAsk);
+        return state with { PolicyVersion = snapshot.Version, ItemTableVersion = table.Version };
     }
 
     private async Task<JobState> InterruptAsync(JobState state) =>
@@ -159,11 +165,11 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
 
     private async Task<JobState> CheckpointAsync(JobState state, bool newVersion)
     {
-        var version = newVersion ? state.PolicyVersion + 1 : state.PolicyVersion;
-        state = state with { PolicyVersion = version };
-        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version, IncludeOptimizer = true }, LongAsk);
+        // The learner owns the version: it advances it when asked and says which version it published.
+        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
+        state = state with { PolicyVersion = snapshot.Version };
         var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
-        owner.Checkpoint(state, new TrainingJob.BlobStoreView(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
+        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
         _lastCheckpoint = (state.Stage, state.Step, state.StageCompleted);
         log.Information("Checkpoint written: stage {Stage:l}, step {Step}, completed {StageCompleted}, policy version {PolicyVersion}",
             JobStages.Name(state.Stage), state.Step, state.StageCompleted, state.PolicyVersion);

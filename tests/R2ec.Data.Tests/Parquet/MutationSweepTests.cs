@@ -99,6 +99,8 @@ public sealed class MutationSweepTests
         double slowest = 0;
         long mostAllocated = 0;
         var hungriest = -1;
+        // CPU time, not wall time: the bound is on the work, which a machine shared with other builds stretches in wall time.
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var total = Stopwatch.StartNew();
         var worker = new Thread(() =>
         {
@@ -130,14 +132,15 @@ public sealed class MutationSweepTests
         }) { IsBackground = true };
         worker.Start();
         // A read that never ends leaves the thread behind (it cannot be stopped) but fails the test, naming the mutation.
-        Assert.That(worker.Join(TimeSpan.FromMinutes(2)), Is.True, $"the sweep did not finish: mutation {Volatile.Read(ref current)} (seed {sweepSeed}) is still being read");
-        TestContext.Out.WriteLine($"seed {sweepSeed}: {Mutations} mutations in {total.Elapsed.TotalSeconds:F1} s: {rejected} rejected, {accepted} read, " +
+        Assert.That(worker.Join(TimeSpan.FromMinutes(5)), Is.True, $"the sweep did not finish: mutation {Volatile.Read(ref current)} (seed {sweepSeed}) is still being read");
+        var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        TestContext.Out.WriteLine($"seed {sweepSeed}: {Mutations} mutations in {total.Elapsed.TotalSeconds:F1} s ({cpuUsed.TotalSeconds:F1} s CPU): {rejected} rejected, {accepted} read, " +
             $"slowest {slowest:F1} ms, most allocated {mostAllocated:N0} bytes (mutation {hungriest})");
         Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(10)));
         Assert.That(rejected + accepted, Is.EqualTo(Mutations));
         Assert.That(rejected, Is.GreaterThan(Mutations / 2), "most mutations are detected");
-        Assert.That(slowest, Is.LessThan(2_000), "no read takes more than 2 s");
+        Assert.That(slowest, Is.LessThan(5_000), "no read takes more than 5 s (about 0.2 s measured; wall time, so with room for a busy machine)");
         Assert.That(mostAllocated, Is.LessThan(32L << 20), "no read allocates more than 32 MB (about 0.5 MB measured)");
-        Assert.That(total.Elapsed, Is.LessThan(TimeSpan.FromMinutes(1)));
+        Assert.That(cpuUsed, Is.LessThan(TimeSpan.FromMinutes(1)), "the sweep's CPU time");
     }
 }

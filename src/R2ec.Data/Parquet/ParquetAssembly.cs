@@ -150,6 +150,8 @@ internal static class ParquetAssembly
         if (values.Entries != keys.Entries)
             throw new ParquetException($"map '{m.Name}': {keys.Entries} key entries but {values.Entries} value entries");
         var result = new object?[rows];
+        // The key is required inside the repeated key_value group, so the map itself is defined one level below the key.
+        var mapLevel = key.MaxDefinitionLevel - 1;
         int row = -1, ki = 0, vi = 0;
         List<KeyValuePair<object?, object?>>? current = null;
         for (var i = 0; i < rep.Length; i++)
@@ -160,10 +162,10 @@ internal static class ParquetAssembly
                 if (row >= rows) throw new ParquetException($"map '{m.Name}' holds more than {rows} records");
                 current = null;
                 var d = kd?[i] ?? key.MaxDefinitionLevel;
-                if (d < m.MaxDefinitionLevel) continue; // a null map
+                if (d < mapLevel) continue; // a null map
                 current = [];
                 result[row] = current;
-                if (d == m.MaxDefinitionLevel) continue; // an empty map
+                if (d == mapLevel) continue; // an empty map
             }
             var k = kd is null || kd[i] == key.MaxDefinitionLevel ? keys.Values.GetValue(ki++) : null;
             var v = vd is null || vd[i] == value.MaxDefinitionLevel ? values.Values.GetValue(vi++) : null;

@@ -43,12 +43,15 @@ public sealed class RunDirectory
     /// A fresh run directory under <paramref name="outputDirectory"/>: <paramref name="name"/>, or <c>name-2</c>,
     /// <c>name-3</c>, … when that one is taken, so a second run never mixes into the first.
     /// </summary>
-    public static RunDirectory CreateFresh(string outputDirectory, string name)
+    public static RunDirectory CreateFresh(string outputDirectory, string name) => new(FreshPath(outputDirectory, name));
+
+    /// <summary><paramref name="name"/> under <paramref name="outputDirectory"/>, or <c>name-2</c>, <c>name-3</c>, … when that one is taken; not created.</summary>
+    public static string FreshPath(string outputDirectory, string name)
     {
         var path = Path.Combine(outputDirectory, name);
         for (var n = 2; Directory.Exists(path); n++)
             path = Path.Combine(outputDirectory, $"{name}-{n}");
-        return new RunDirectory(path);
+        return path;
     }
 
     /// <summary>Appends one line to <c>metrics.jsonl</c> (flushed, so a killed run keeps its lines).</summary>

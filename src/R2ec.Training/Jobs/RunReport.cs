@@ -27,9 +27,14 @@ internal static class RunReport
         sb.Append(MetricsRow.Markdown(rows));
         sb.AppendLine();
         sb.AppendLine("Means ± bootstrap standard errors over the users.");
-        if (rows.FirstOrDefault(r => r.Method == TrainingJob.WithRecPO) is { } recpo && rows.FirstOrDefault(r => r.Method == TrainingJob.WithoutReasoning) is { } plain
-            && MetricsRow.PairedLine(recpo, plain) is { } paired)
-            sb.AppendLine().AppendLine(paired);
+        if (rows.FirstOrDefault(r => r.Method == TrainingJob.WithRecPO) is { } recpo)
+        {
+            foreach (var other in new[] { TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO })
+            {
+                if (rows.FirstOrDefault(r => r.Method == other) is { } baseline && MetricsRow.PairedLine(recpo, baseline) is { } paired)
+                    sb.AppendLine().AppendLine(paired);
+            }
+        }
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
         sb.AppendLine();

@@ -82,9 +82,11 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             var test = job.Data.Dataset.Test;
             var users = job.Options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, job.Options.Data.EvalUsers);
             var ranks = await owner.EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users);
-            var row = MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks);
-            log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
-            state = state with { WithoutReasoningRanks = ranks };
+            // The same weights with greedy reasoning: what reasoning gives before RecPO has trained it.
+            var reasoned = await owner.EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
+            foreach (var row in new[] { MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks), MetricsRow.FromRanks(TrainingJob.ReasoningWithoutRecPO, reasoned) })
+                log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
+            state = state with { WithoutReasoningRanks = ranks, ReasoningWithoutRecPORanks = reasoned };
         }
         return await CheckpointAsync(state with { StageCompleted = true }, newVersion: state.Stage != JobStage.RecWarmup);
     }

@@ -30,6 +30,9 @@ public sealed class TrainingJob
     /// <summary>Row name of the recommendation warm-up evaluated without reasoning.</summary>
     public const string WithoutReasoning = "without reasoning";
 
+    /// <summary>Row name of the recommendation warm-up's weights evaluated with greedy reasoning (reasoning before RecPO trained it).</summary>
+    public const string ReasoningWithoutRecPO = "reasoning without RecPO";
+
     /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
     public const string WithRecPO = "R2ec (RecPO)";
 
@@ -191,6 +194,8 @@ public sealed class TrainingJob
         var rows = new List<MetricsRow> { MetricsRow.FromRanks(PopularityBaseline.Method, popularity) };
         if (state.WithoutReasoningRanks is { } warm)
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
+        if (state.ReasoningWithoutRecPORanks is { } reasoned)
+            rows.Add(MetricsRow.FromRanks(ReasoningWithoutRecPO, reasoned));
         var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
         rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
         rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
@@ -218,7 +223,7 @@ public sealed class TrainingJob
 
 /// <summary>What a job run produced.</summary>
 /// <param name="Completed">False when it was interrupted (resume it with the same run directory).</param>
-/// <param name="Rows">The test table: popularity, without reasoning, R2ec (RecPO); empty when interrupted.</param>
+/// <param name="Rows">The test table: popularity, without reasoning, reasoning without RecPO, R2ec (RecPO), RecPO weights without reasoning; empty when interrupted.</param>
 /// <param name="Run">The run directory.</param>
 /// <param name="State">Where the job stands.</param>
 public sealed record JobResult(bool Completed, IReadOnlyList<MetricsRow> Rows, RunDirectory Run, JobState State);

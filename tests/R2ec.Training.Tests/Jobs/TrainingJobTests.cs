@@ -34,7 +34,7 @@ public sealed class TrainingJobTests
         var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "run")).RunAsync();
 
         Assert.That(result.Completed, Is.True);
-        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
+        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
         Assert.That(result.Rows.Select(r => r.Users).Distinct().Count(), Is.EqualTo(1));
         Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same"));
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));

@@ -12,12 +12,20 @@ namespace R2ec.Training.Experiments;
 /// <param name="ClipFraction">Fraction of tokens whose ratio was clipped.</param>
 public sealed record RecPOStepRecord(long Step, double RewardMean, double ReasoningTokens, double TokenLoss, double ItemLoss, double ApproxKl, double ClipFraction);
 
+/// <summary>One evaluated sample with greedy reasoning, for the report: what the policy wrote and what it earned.</summary>
+/// <param name="Sample">Index of the sample in its split.</param>
+/// <param name="Rank">The target's 1-based rank, history masked.</param>
+/// <param name="Reward">The RecPO reward of that rank and the target's probability.</param>
+/// <param name="Reasoning">The decoded greedy reasoning.</param>
+public sealed record ReasoningExample(int Sample, int Rank, double Reward, string Reasoning);
+
 /// <summary>One periodic validation during RecPO as <c>metrics.jsonl</c> records it.</summary>
 /// <param name="Step">The RecPO step it followed.</param>
 /// <param name="Users">Validation samples ranked.</param>
 /// <param name="Hit">Hit@5, Hit@10, Hit@20.</param>
 /// <param name="Ndcg">NDCG@5, NDCG@10, NDCG@20.</param>
-public sealed record ValidationRecord(long Step, int Users, double[] Hit, double[] Ndcg);
+/// <param name="Examples">The first few samples' reasoning (empty when none were recorded).</param>
+public sealed record ValidationRecord(long Step, int Users, double[] Hit, double[] Ndcg, IReadOnlyList<ReasoningExample>? Examples = null);
 
 /// <summary>
 /// Reads a run's <c>metrics.jsonl</c>. A resumed run repeats the steps after its checkpoint, so the last line of a step wins:
@@ -53,9 +61,13 @@ public static class RunMetrics
             if (Stage(root) != "valid")
                 continue;
             var step = root.GetProperty("step").GetInt64();
+            var examples = root.TryGetProperty("examples", out var list)
+                ? list.EnumerateArray().Select(e => new ReasoningExample(e.GetProperty("Sample").GetInt32(), e.GetProperty("Rank").GetInt32(),
+                    e.GetProperty("Reward").GetDouble(), e.GetProperty("Reasoning").GetString() ?? "")).ToList()
+                : [];
             rows[step] = new ValidationRecord(step, root.GetProperty("users").GetInt32(),
                 [.. root.GetProperty("hit").EnumerateArray().Select(e => e.GetDouble())],
-                [.. root.GetProperty("ndcg").EnumerateArray().Select(e => e.GetDouble())]);
+                [.. root.GetProperty("ndcg").EnumerateArray().Select(e => e.GetDouble())], examples);
         }
         return [.. rows.Values];
     }

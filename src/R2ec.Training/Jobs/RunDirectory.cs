@@ -68,12 +68,13 @@ public sealed class RunDirectory
 
     /// <summary>
     /// Writes <c>report.md</c> and, beside it, <c>report.html</c>: the same text with charts of the RecPO steps drawn from
-    /// <c>metrics.jsonl</c> (reward, validation Hit@10, losses, KL, clip fraction, reasoning length); both atomically.
+    /// <c>metrics.jsonl</c> (reward, validation Hit@10, losses, KL, clip fraction, reasoning length) and each validation's reasoning examples; both atomically.
     /// </summary>
     public void WriteReport(string markdown)
     {
         AtomicFile.WriteAllText(Report, markdown);
-        var charts = RunCharts.FromMetrics(RunMetrics.RecPOSteps(Metrics), RunMetrics.Validations(Metrics));
-        AtomicFile.WriteAllText(ReportHtml, RunCharts.Html($"R2ec run {Path.GetFileName(Root)}", markdown, charts));
+        var validations = RunMetrics.Validations(Metrics);
+        var charts = RunCharts.FromMetrics(RunMetrics.RecPOSteps(Metrics), validations);
+        AtomicFile.WriteAllText(ReportHtml, RunCharts.Html($"R2ec run {Path.GetFileName(Root)}", markdown, charts, validations));
     }
 }

@@ -148,9 +148,10 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
 
     private async Task ValidateAsync(JobState state)
     {
-        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers);
+        var examples = new List<Experiments.ReasoningExample>();
+        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers, examples);
         var row = MetricsRow.FromRanks("valid", ranks);
-        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg });
+        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg, ["examples"] = examples });
         log.Information("Validation after RecPO step {Step}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", state.Step, row.Users, row.Hit, row.Ndcg);
     }
 

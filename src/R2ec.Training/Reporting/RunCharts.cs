@@ -85,10 +85,25 @@ public static class RunCharts
         return sb.ToString();
     }
 
+    /// <summary>A Markdown table of reasoning examples, the text on one line with its pipes escaped.</summary>
+    public static string ExamplesMarkdown(IEnumerable<ReasoningExample> examples)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| sample | rank | reward | reasoning |");
+        sb.AppendLine("|---:|---:|---:|---|");
+        foreach (var e in examples)
+        {
+            var text = e.Reasoning.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {e.Sample} | {e.Rank} | {e.Reward:F4} | {(text.Length == 0 ? "(none)" : text)} |");
+        }
+        return sb.ToString();
+    }
+
     /// <summary>
-    /// The HTML page of a run's report: the report's Markdown as preformatted text (its tables line up), then every chart.
+    /// The HTML page of a run's report: the report's Markdown as preformatted text (its tables line up), then every
+    /// chart, then the reasoning examples of each validation.
     /// </summary>
-    public static string Html(string title, string reportMarkdown, IReadOnlyList<Chart> charts)
+    public static string Html(string title, string reportMarkdown, IReadOnlyList<Chart> charts, IReadOnlyList<ValidationRecord>? validations = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("<!DOCTYPE html>");
@@ -99,6 +114,8 @@ public static class RunCharts
         sb.AppendLine(charts.Count == 0 ? "<p>No RecPO steps were recorded.</p>" : "<h2>RecPO steps</h2>");
         foreach (var chart in charts)
             sb.AppendLine(Svg(chart));
+        foreach (var v in (validations ?? []).Where(v => v.Examples is { Count: > 0 }))
+            sb.AppendLine(CultureInfo.InvariantCulture, $"<h3>Validation after RecPO step {v.Step}: greedy reasoning of the first samples</h3><pre>{WebUtility.HtmlEncode(ExamplesMarkdown(v.Examples!))}</pre>");
         sb.AppendLine("</body></html>");
         return sb.ToString();
     }

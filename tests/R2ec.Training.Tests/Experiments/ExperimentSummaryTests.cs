@@ -91,7 +91,7 @@ public sealed class RunMetricsTests
                 """{"loss":2.5,"stage":"rec-warmup","step":1}""",
                 """{"stage":"recpo","step":1,"metrics":{"rewardMean":0.25,"generatedTokens":"80","trajectories":8,"tokenLoss":0.1,"clipFraction":0.5}}""",
                 """{"stage":"recpo","step":2,"metrics":{"rewardMean":0.5,"generatedTokens":"40","trajectories":8}}""",
-                """{"stage":"valid","step":2,"users":64,"hit":[0.1,0.2,0.3],"ndcg":[0.05,0.06,0.07]}""",
+                """{"stage":"valid","step":2,"users":64,"hit":[0.1,0.2,0.3],"ndcg":[0.05,0.06,0.07],"examples":[{"Sample":0,"Rank":3,"Reward":0.5,"Reasoning":"likes jazz"}]}""",
                 "",
                 """{"stage":"recpo","step":2,"metrics":{"rewardMean":0.75,"generatedTokens":"16","trajectories":8,"itemLoss":1.5,"approxKl":0.01}}""",
             ]);
@@ -102,6 +102,7 @@ public sealed class RunMetricsTests
             Assert.That(steps[1], Is.EqualTo(new RecPOStepRecord(2, 0.75, 2, 0, 1.5, 0.01, 0)), "a resumed run's repeat of step 2 replaces the first");
             var valid = RunMetrics.Validations(path).Single();
             Assert.That((valid.Step, valid.Users, valid.Hit[1], valid.Ndcg[2]), Is.EqualTo((2L, 64, 0.2, 0.07)));
+            Assert.That(valid.Examples, Is.EqualTo(new[] { new ReasoningExample(0, 3, 0.5, "likes jazz") }));
 
             File.AppendAllText(path, "{not json\n");
             var e = Assert.Throws<FormatException>(() => RunMetrics.RecPOSteps(path));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
 using R2ec.Training.Tests.Support;
@@ -39,6 +40,13 @@ public sealed class TrainingJobTests
         Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same")
             .And.Contain("R2ec (RecPO) − reasoning without RecPO, paired over the same"));
         Assert.That(File.ReadAllText(result.Run.ReportHtml), Does.Contain("| R2ec (RecPO) |").And.Contain("<svg ").And.Contain("Mean training reward"));
+        // The report's examples are the first test samples of the R2ec row, at the ranks that row holds.
+        using (var final = JsonDocument.Parse(File.ReadLines(result.Run.Metrics).Last(l => l.Contains("\"stage\":\"final\"", StringComparison.Ordinal))))
+        {
+            var ranks = final.RootElement.GetProperty("examples").EnumerateArray().Select(e => e.GetProperty("Rank").GetInt32());
+            Assert.That(ranks, Is.EqualTo(result.Rows.Single(r => r.Method == TrainingJob.WithRecPO).Ranks!.Take(3)));
+        }
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("What the RecPO policy writes"));
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
         Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));

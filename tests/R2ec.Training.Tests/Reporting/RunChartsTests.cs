@@ -49,6 +49,23 @@ public sealed class RunChartsTests
     }
 
     [Test]
+    public void ExamplesMarkdown_KeepsEachExampleOnOneRow()
+    {
+        var markdown = RunCharts.ExamplesMarkdown([new ReasoningExample(4, 12, 0.31234, "likes a|b\nthen c"), new ReasoningExample(5, 1, 1, "")]);
+        var lines = markdown.TrimEnd().Split('\n');
+        Assert.That(lines, Has.Length.EqualTo(4));
+        Assert.That(lines[2], Is.EqualTo("| 4 | 12 | 0.3123 | likes a\\|b then c |"));
+        Assert.That(lines[3], Is.EqualTo("| 5 | 1 | 1.0000 | (none) |"));
+    }
+
+    [Test]
+    public void Html_ShowsEachValidationsReasoningExamples()
+    {
+        var html = RunCharts.Html("run", "text", [], [new ValidationRecord(10, 64, [0, 0, 0], [0, 0, 0], [new ReasoningExample(0, 7, 0.5, "<b>bold</b>")])]);
+        Assert.That(html, Does.Contain("Validation after RecPO step 10").And.Contain("| 0 | 7 | 0.5000 | &lt;b&gt;bold&lt;/b&gt; |"));
+    }
+
+    [Test]
     public void Html_HoldsTheReportTextAndOneSvgPerChart()
     {
         var charts = RunCharts.FromMetrics(Steps, []);

@@ -113,7 +113,8 @@ public static class ExperimentCommand
         output.WriteLine($"seed {seed}: {run.Root}{(controlResult is null ? "" : $" and {controlResult.Run.Root}")}");
         output.Write(MetricsRow.Markdown(result.Rows));
         return new SeedOutcome(seed, result.Rows, RunMetrics.RecPOSteps(run.Metrics),
-            controlResult?.Rows, controlResult is null ? null : RunMetrics.RecPOSteps(controlResult.Run.Metrics));
+            controlResult?.Rows, controlResult is null ? null : RunMetrics.RecPOSteps(controlResult.Run.Metrics),
+            RunMetrics.Validations(run.Metrics), controlResult is null ? null : RunMetrics.Validations(controlResult.Run.Metrics));
     }
 
     private static void CopyDirectory(string from, string to)

@@ -34,8 +34,11 @@ public sealed record PairedReward(int Seed, long FirstStep, int Steps, double Re
 /// <param name="Steps">The RecPO run's steps.</param>
 /// <param name="ControlRows">The control's test rows, or null without a control.</param>
 /// <param name="ControlSteps">The control's steps, or null without a control.</param>
+/// <param name="Validations">The RecPO run's validations, or null when not read.</param>
+/// <param name="ControlValidations">The control's validations, or null without a control.</param>
 public sealed record SeedOutcome(int Seed, IReadOnlyList<MetricsRow> Rows, IReadOnlyList<RecPOStepRecord> Steps,
-    IReadOnlyList<MetricsRow>? ControlRows = null, IReadOnlyList<RecPOStepRecord>? ControlSteps = null);
+    IReadOnlyList<MetricsRow>? ControlRows = null, IReadOnlyList<RecPOStepRecord>? ControlSteps = null,
+    IReadOnlyList<ValidationRecord>? Validations = null, IReadOnlyList<ValidationRecord>? ControlValidations = null);
 
 /// <summary>
 /// Pure arithmetic of <c>r2ec experiment</c>: test rows aggregated over seeds and, per seed, RecPO's training reward
@@ -99,6 +102,21 @@ public static class ExperimentSummary
             mean, sd / Math.Sqrt(pairs.Length));
     }
 
+    /// <summary>
+    /// The paired valid-split difference of the RecPO run minus the control at the last step both validated with ranks
+    /// recorded (the same valid users), as a line with 95 % intervals; null when there is no such step.
+    /// </summary>
+    public static string? LastValidation(IReadOnlyList<ValidationRecord> recpo, IReadOnlyList<ValidationRecord> control)
+    {
+        var last = recpo.Where(v => v.Ranks is not null).Select(v => v.Step)
+            .Intersect(control.Where(v => v.Ranks is not null).Select(v => v.Step)).DefaultIfEmpty(-1).Max();
+        if (last < 0)
+            return null;
+        var a = recpo.Single(v => v.Step == last);
+        var b = control.Single(v => v.Step == last);
+        return MetricsRow.PairedLine(MetricsRow.FromRanks($"valid after step {last}: RecPO", a.Ranks!), MetricsRow.FromRanks("control", b.Ranks!));
+    }
+
     /// <summary>Mean reasoning length (generated tokens per trajectory) over the first and the last quarter of the steps.</summary>
     public static (double First, double Last) ReasoningLength(IReadOnlyList<RecPOStepRecord> steps)
     {
@@ -130,9 +148,9 @@ public static class ExperimentSummary
             : $"Per seed: the paired test differences of {withRecPO} − each baseline (95 % bootstrap intervals); run with --control for the reward against a no-learning control.");
         sb.AppendLine();
         sb.AppendLine(control
-            ? "| seed | paired test differences | RecPO reward | control reward | difference ± SE | z | reasoning tokens, first → last quarter (control) |"
+            ? "| seed | paired test differences | RecPO reward | control reward | difference ± SE | z | reasoning tokens, first → last quarter (control) | valid split, RecPO − control |"
             : "| seed | paired test differences | reasoning tokens, first → last quarter |");
-        sb.AppendLine(control ? "|---:|---|---:|---:|---:|---:|---|" : "|---:|---|---|");
+        sb.AppendLine(control ? "|---:|---|---:|---:|---:|---:|---|---|" : "|---:|---|---|");
         foreach (var s in seeds)
         {
             var recpo = s.Rows.FirstOrDefault(r => r.Method == withRecPO);
@@ -144,8 +162,9 @@ public static class ExperimentSummary
             {
                 var p = SecondHalf(s.Seed, s.Steps, s.ControlSteps!);
                 var (cf, cl) = ReasoningLength(s.ControlSteps!);
+                var valid = LastValidation(s.Validations ?? [], s.ControlValidations ?? []) ?? "–";
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {s.Seed} | {tested} | {p.RecPO:F4} | {p.Control:F4} | {p.Difference:+0.0000;-0.0000} ± {p.StandardError:F4} (steps {p.FirstStep}–{p.FirstStep + p.Steps - 1}) | {p.Z:F2} | {first:F1} → {last:F1} ({cf:F1} → {cl:F1}) |");
+                    $"| {s.Seed} | {tested} | {p.RecPO:F4} | {p.Control:F4} | {p.Difference:+0.0000;-0.0000} ± {p.StandardError:F4} (steps {p.FirstStep}–{p.FirstStep + p.Steps - 1}) | {p.Z:F2} | {first:F1} → {last:F1} ({cf:F1} → {cl:F1}) | {valid} |");
             }
             else
             {

@@ -25,7 +25,8 @@ public sealed record ReasoningExample(int Sample, int Rank, double Reward, strin
 /// <param name="Hit">Hit@5, Hit@10, Hit@20.</param>
 /// <param name="Ndcg">NDCG@5, NDCG@10, NDCG@20.</param>
 /// <param name="Examples">The first few samples' reasoning (empty when none were recorded).</param>
-public sealed record ValidationRecord(long Step, int Users, double[] Hit, double[] Ndcg, IReadOnlyList<ReasoningExample>? Examples = null);
+/// <param name="Ranks">The validation samples' 1-based ranks, when recorded (for paired comparisons).</param>
+public sealed record ValidationRecord(long Step, int Users, double[] Hit, double[] Ndcg, IReadOnlyList<ReasoningExample>? Examples = null, int[]? Ranks = null);
 
 /// <summary>
 /// Reads a run's <c>metrics.jsonl</c>. A resumed run repeats the steps after its checkpoint, so the last line of a step wins:
@@ -67,7 +68,8 @@ public static class RunMetrics
                 : [];
             rows[step] = new ValidationRecord(step, root.GetProperty("users").GetInt32(),
                 [.. root.GetProperty("hit").EnumerateArray().Select(e => e.GetDouble())],
-                [.. root.GetProperty("ndcg").EnumerateArray().Select(e => e.GetDouble())], examples);
+                [.. root.GetProperty("ndcg").EnumerateArray().Select(e => e.GetDouble())], examples,
+                root.TryGetProperty("ranks", out var ranks) ? [.. ranks.EnumerateArray().Select(e => e.GetInt32())] : null);
         }
         return [.. rows.Values];
     }

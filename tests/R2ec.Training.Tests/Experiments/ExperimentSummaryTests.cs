@@ -55,6 +55,20 @@ public sealed class ExperimentSummaryTests
     }
 
     [Test]
+    public void LastValidation_PairsTheLastStepBothRunsValidatedWithRanks()
+    {
+        static ValidationRecord V(long step, int[]? ranks) => new(step, 4, [0, 0, 0], [0, 0, 0], Ranks: ranks);
+        var recpo = new[] { V(10, [30, 30, 30, 30]), V(20, [1, 2, 30, 30]), V(30, [1, 1, 1, 1]) };
+        var control = new[] { V(10, [1, 1, 1, 1]), V(20, [30, 2, 30, 30]), V(30, null) };
+
+        var line = ExperimentSummary.LastValidation(recpo, control);
+
+        Assert.That(line, Does.StartWith("valid after step 20: RecPO − control, paired over the same 4 users: Hit@10 +0.2500"),
+            "step 30 has no control ranks, so step 20 is the last comparable one");
+        Assert.That(ExperimentSummary.LastValidation(recpo, []), Is.Null);
+    }
+
+    [Test]
     public void ReasoningLength_IsTheMeanOverTheFirstAndLastQuarter()
     {
         var steps = Enumerable.Range(1, 8).Select(i => Step(i, 0, tokens: 20 - 2 * i)).ToArray();
@@ -103,6 +117,7 @@ public sealed class RunMetricsTests
             var valid = RunMetrics.Validations(path).Single();
             Assert.That((valid.Step, valid.Users, valid.Hit[1], valid.Ndcg[2]), Is.EqualTo((2L, 64, 0.2, 0.07)));
             Assert.That(valid.Examples, Is.EqualTo(new[] { new ReasoningExample(0, 3, 0.5, "likes jazz") }));
+            Assert.That(valid.Ranks, Is.Null, "a line without ranks");
 
             File.AppendAllText(path, "{not json\n");
             var e = Assert.Throws<FormatException>(() => RunMetrics.RecPOSteps(path));

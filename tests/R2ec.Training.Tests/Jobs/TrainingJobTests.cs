@@ -47,6 +47,10 @@ public sealed class TrainingJobTests
             Assert.That(ranks, Is.EqualTo(result.Rows.Single(r => r.Method == TrainingJob.WithRecPO).Ranks!.Take(3)));
         }
         Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("What the RecPO policy writes"));
+        // Validated every Schedule:EvalInterval steps and after the last one, each with its users' ranks.
+        var validations = R2ec.Training.Experiments.RunMetrics.Validations(result.Run.Metrics);
+        Assert.That(validations.Select(v => v.Step), Is.EqualTo(new[] { 2L, 4, 5 }));
+        Assert.That(validations.Select(v => v.Ranks!.Length), Is.All.EqualTo(validations[0].Users));
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
         Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));

@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(globals, output));
         root.Subcommands.Add(ParquetCommand.Create(globals, output));
         root.Subcommands.Add(TrainCommand.Create(globals, output));
+        root.Subcommands.Add(ExperimentCommand.Create(globals, output));
         root.Subcommands.Add(NodeCommand.Create(globals, output));
 
         var parse = root.Parse(args);

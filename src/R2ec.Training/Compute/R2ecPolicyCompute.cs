@@ -126,10 +126,14 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
     public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
     {
         // Without reasoning: no sampled tokens, only the appended <answer>, so the head reads the state right after the prompt.
-        var options = SamplingOptions.ForReasoning(_tokenizer, 1f, 0, 1f, reasoning ? maxNewTokens : 0, greedy: true);
-        var trajectory = new Generator(_policy).Greedy([UserPrompt(sample)], options)[0];
+        var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
         RecHead.Scores(trajectory.UserEmbedding, Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
     }
+
+    public string? GreedyReasoning(Sample sample, int maxNewTokens) => _tokenizer.Decode(Greedy(sample, maxNewTokens).CompletionIds);
+
+    private Trajectory Greedy(Sample sample, int maxNewTokens) =>
+        new Generator(_policy).Greedy([UserPrompt(sample)], SamplingOptions.ForReasoning(_tokenizer, 1f, 0, 1f, maxNewTokens, greedy: true))[0];
 
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
     {

@@ -50,6 +50,11 @@ public static class CliApp
             error.WriteLine($"r2ec: {e.Message}");
             return ExitUsage;
         }
+        catch (R2ec.Model.Torch.TorchBackendUnavailableException e)
+        {
+            error.WriteLine($"r2ec: {e.Message}");
+            return ExitUsage;
+        }
         finally
         {
             Log.CloseAndFlush();

@@ -39,6 +39,7 @@ public static class NodeCommand
         command.SetAction(async (parse, cancel) =>
         {
             var options = globals.Start(parse);
+            EngineBackends.RequireTrainable(options);
             var roles = NodeRoleNames.Parse(parse.GetValue(role) ?? []);
             var name = parse.GetValue(node) is { Length: > 0 } given ? given
                 : options.Cluster.Node is { Length: > 0 } configured ? configured

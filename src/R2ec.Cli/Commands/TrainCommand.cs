@@ -40,12 +40,14 @@ public static class TrainCommand
                 if (!File.Exists(run.Config))
                     throw new ConfigurationException($"--resume '{resumeDir.FullName}' is not a run directory: it has no config.json");
                 options = JobConfiguration.Load(run.Config, parse.GetValue(globals.Set) ?? []);
+                EngineBackends.RequireTrainable(options);
             }
             else
             {
                 options = parse.GetValue(dataset) is { } folder
                     ? JobConfiguration.Load(parse.GetValue(globals.Config)?.FullName, [.. parse.GetValue(globals.Set) ?? [], $"Data:Dataset={folder.FullName}"])
                     : started;
+                EngineBackends.RequireTrainable(options);
                 run = RunDirectory.CreateFresh(options.Run.OutputDirectory, options.Run.Name);
             }
             var data = LoadData(options, store);

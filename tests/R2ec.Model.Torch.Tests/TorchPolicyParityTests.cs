@@ -71,6 +71,27 @@ public sealed class TorchPolicyParityTests
     }
 
     [Test]
+    public void A_bfloat16_policy_stays_within_bfloat16_rounding_of_the_float32_logits()
+    {
+        var managed = R2ecPolicy.Create(Tiny(tied: true), seed: 15);
+        using var f32 = TorchQwen2Policy.FromManaged(managed);
+        using var bf16 = TorchQwen2Policy.FromManaged(managed, dtype: ScalarType.BFloat16);
+        var ids = Prompt(17, 4);
+        using var _ = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length]);
+        var reference = f32.Logits(f32.Hidden(input)).contiguous().data<float>().ToArray();
+        var low = bf16.Logits(bf16.Hidden(input));
+        Assert.That(low.dtype, Is.EqualTo(ScalarType.BFloat16));
+        var rounded = low.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        // bfloat16 keeps 8 significant bits (relative step 2^-8 ≈ 0.4 %); over two layers errors grow to a few steps.
+        var scale = reference.Max(Math.Abs);
+        var diff = MaxAbsDiff(rounded, reference);
+        TestContext.Out.WriteLine($"bfloat16: max |Δlogit| {diff:E2} of max |logit| {scale:E2}");
+        Assert.That(diff, Is.LessThan(0.05f * scale).And.GreaterThan(0f));
+    }
+
+    [Test]
     public void Item_embeddings_of_a_ragged_batch_match_the_managed_item_encoder()
     {
         var managed = R2ecPolicy.Create(Tiny(tied: true), seed: 12);

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using R2ec.Cli.Commands;
+using R2ec.Data.Datasets;
+using R2ec.Training.Checkpoints;
 using R2ec.Training.Configuration;
 using Serilog;
 
@@ -45,19 +48,57 @@ public static class CliApp
                 ProcessTerminationTimeout = null,
             });
         }
-        catch (ConfigurationException e)
+        catch (Exception e) when (UserError(e) is { } message)
         {
-            error.WriteLine($"r2ec: {e.Message}");
+            error.WriteLine($"r2ec: {message.ReplaceLineEndings(" ")}");
             return ExitUsage;
         }
-        catch (R2ec.Model.Torch.TorchBackendUnavailableException e)
+        catch (Exception e)
         {
-            error.WriteLine($"r2ec: {e.Message}");
-            return ExitUsage;
+            // A bug, not the user's doing: the whole trace goes to the log (file) and to stderr, and the exit is non-zero.
+            Log.Fatal(e, "r2ec failed with an unexpected error");
+            error.WriteLine($"r2ec: unexpected error (please report it): {e}");
+            return ExitFailure;
         }
         finally
         {
             Log.CloseAndFlush();
         }
+    }
+
+    /// <summary>
+    /// The one line to print for a failure the user caused and can fix (bad files, folders, configuration, arguments,
+    /// unreadable or unwritable paths, an unusable checkpoint, an unreachable address), or null when
+    /// <paramref name="e"/> is a bug. Every command's failures pass through here.
+    /// </summary>
+    public static string? UserError(Exception e)
+    {
+        if (e is AggregateException { InnerExceptions.Count: 1 } aggregate)
+            return UserError(aggregate.InnerExceptions[0]);
+        return e switch
+        {
+            ConfigurationException or DataFormatException or CheckpointException => e.Message,
+            // libtorch cannot be loaded on this machine: the message names the missing library version.
+            R2ec.Model.Torch.TorchBackendUnavailableException => e.Message,
+            // The runtime's messages name the path ("Access to the path '…' is denied", "Could not find a part of the path '…'").
+            UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException or PathTooLongException => e.Message,
+            // Plain I/O errors (a full disk, a folder that may not be replaced, a truncated compressed file), not their
+            // subclasses from networking libraries, which say little about what to fix.
+            IOException when e.GetType() == typeof(IOException) || e is EndOfStreamException => e.Message,
+            InvalidDataException => e.Message,
+            _ when SocketCause(e) is { } socket => $"{e.Message} ({socket.Message})",
+            _ => null,
+        };
+    }
+
+    /// <summary>The socket error behind <paramref name="e"/>, however wrapped: an address that cannot be reached or bound.</summary>
+    internal static SocketException? SocketCause(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+                return socket;
+        }
+        return null;
     }
 }

@@ -5,7 +5,8 @@ namespace R2ec.RecPO;
 /// <param name="ClipFraction">Fraction of masked tokens whose clipped term was the minimum (their gradient is zero).</param>
 /// <param name="ApproxKl">Mean k3 estimate of KL(old ‖ new) over masked tokens: <c>(ρ - 1) - log ρ</c>.</param>
 /// <param name="Tokens">Number of masked (counted) tokens.</param>
-public readonly record struct TokenLossResult(double Loss, double ClipFraction, double ApproxKl, int Tokens);
+/// <param name="MaxRatioDeviation">Largest <c>|ρ − 1|</c> over masked tokens: 0 (to rounding) at the weights that sampled them.</param>
+public readonly record struct TokenLossResult(double Loss, double ClipFraction, double ApproxKl, int Tokens, double MaxRatioDeviation = 0);
 
 /// <summary>
 /// The token-level PPO-clip loss of RecPO (DESIGN.md §2 step 5):
@@ -19,7 +20,7 @@ public static class TokenLoss
     /// <summary>
     /// Computes the loss and writes its gradient with respect to each token's new log-probability.
     /// Tokens are ragged: trajectory <c>i</c> owns <c>[offsets[i], offsets[i+1])</c> of the per-token spans
-    /// (see <see cref="RaggedBatch.CompletionOffsets"/>). A trajectory whose mask sums to 0 is left out of the average.
+    /// (the learner's <c>PolicyBatchOutput.Offsets</c>). A trajectory whose mask sums to 0 is left out of the average.
     /// </summary>
     /// <exception cref="ArgumentException">Lengths disagree, offsets are not ascending, or a value is not finite.</exception>
     public static TokenLossResult Compute(ReadOnlySpan<int> offsets, ReadOnlySpan<float> logpNew, ReadOnlySpan<float> logpOld,
@@ -45,7 +46,7 @@ public static class TokenLoss
             if (MaskSum(mask, offsets[i], offsets[i + 1]) > 0) counted++;
         }
 
-        double loss = 0, kl = 0, maskTotal = 0, clippedTotal = 0;
+        double loss = 0, kl = 0, maskTotal = 0, clippedTotal = 0, maxDeviation = 0;
         var maskedTokens = 0;
         for (var i = 0; i < trajectories; i++)
         {
@@ -64,6 +65,7 @@ public static class TokenLoss
                 if (!double.IsFinite(logRatio))
                     throw new ArgumentException($"token {t}: logp_new {logpNew[t]} and logp_old {logpOld[t]} must be finite");
                 var ratio = Math.Exp(logRatio);
+                maxDeviation = Math.Max(maxDeviation, Math.Abs(ratio - 1));
                 var surrogate = ClippedSurrogate.Evaluate(ratio, advantage, clip, out var dLogRatio, out var clipped);
                 loss -= m * surrogate * scale;
                 gradLogpNew[t] = (float)(-m * dLogRatio * scale);
@@ -74,7 +76,7 @@ public static class TokenLoss
             }
         }
         return maskTotal > 0
-            ? new TokenLossResult(loss, clippedTotal / maskTotal, kl / maskTotal, maskedTokens)
+            ? new TokenLossResult(loss, clippedTotal / maskTotal, kl / maskTotal, maskedTokens, maxDeviation)
             : new TokenLossResult(0, 0, 0, 0);
     }
 

@@ -88,6 +88,24 @@ public sealed class CliAppTests
     }
 
     [Test]
+    public void UserError_ClassifiesWhatTheUserCanFix_AndLeavesBugsAlone()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(CliApp.UserError(new R2ec.Data.Datasets.DataFormatException("a.csv", 3, "rating", "bad")), Does.Contain("a.csv:3"));
+            Assert.That(CliApp.UserError(new AggregateException(new R2ec.Training.Checkpoints.CheckpointException("checkpoint 4 is damaged"))),
+                Is.EqualTo("checkpoint 4 is damaged"));
+            Assert.That(CliApp.UserError(new UnauthorizedAccessException("Access to the path '/x' is denied.")), Does.Contain("'/x'"));
+            Assert.That(CliApp.UserError(new IOException("outer", new System.Net.Sockets.SocketException(111))), Is.EqualTo("outer"));
+            Assert.That(CliApp.UserError(new InvalidOperationException("wrapped", new System.Net.Sockets.SocketException(111))), Does.StartWith("wrapped ("));
+            // Bugs: never turned into a one-line usage error.
+            Assert.That(CliApp.UserError(new InvalidOperationException("state")), Is.Null);
+            Assert.That(CliApp.UserError(new NullReferenceException()), Is.Null);
+            Assert.That(CliApp.UserError(new ArgumentException("bad argument to an internal call")), Is.Null);
+        });
+    }
+
+    [Test]
     public void UnknownCommand_ExitsWithUsageCode()
     {
         var (code, _, error) = Run("no-such-command");

@@ -18,6 +18,28 @@ internal static class RepoPaths
         return path;
     }
 
+    /// <summary>
+    /// The <c>r2ec.dll</c> built beside the test assembly (same configuration; tests/run-tests.sh builds the solution
+    /// first); <c>R2EC_CLI_DLL</c> points at another build, e.g. to show a case failing before a fix.
+    /// </summary>
+    public static string CliDll
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("R2EC_CLI_DLL") is { Length: > 0 } other)
+                return other;
+#if DEBUG
+            const string configuration = "Debug";
+#else
+            const string configuration = "Release";
+#endif
+            var path = Path.Combine(Root, "src", "R2ec.Cli", "bin", configuration, "net10.0", "r2ec.dll");
+            if (!File.Exists(path))
+                Assert.Fail($"{path} is missing: build the solution (dotnet build R2ec.Distributed.sln -c {configuration}) first");
+            return path;
+        }
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

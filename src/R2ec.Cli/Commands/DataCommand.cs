@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using R2ec.Data.Datasets;
+using R2ec.Training.Configuration;
 using Serilog;
 using Spectre.Console;
 
@@ -50,7 +51,10 @@ public static class DataCommand
         command.SetAction(parse =>
         {
             globals.Start(parse);
-            return Run(parse.InvocationConfiguration.Error, () =>
+            // SIGTERM or Ctrl-C stops the reading at its next progress report instead of killing the process mid-write.
+            using var signals = new TerminationSignals(CancellationToken.None);
+            var stop = signals.Token;
+            return Run(stop, parse.InvocationConfiguration.Error, () =>
             {
                 var synthetic = parse.GetValue(format) == DatasetFormat.Synthetic
                     ? new SyntheticOptions { Seed = parse.GetValue(seed), Items = parse.GetValue(items), Users = parse.GetValue(users) }
@@ -67,12 +71,17 @@ public static class DataCommand
                 options.Validate();
                 var skipBad = parse.GetValue(skip);
                 var target = parse.GetValue(outputFolder)!;
+                if (Path.GetDirectoryName(Path.GetFullPath(target)) is { } parent && !Directory.Exists(parent))
+                    throw new ConfigurationException($"--output '{target}': its parent folder '{parent}' does not exist");
                 DatasetFolder.CheckReplaceable(target, parse.GetValue(force));
                 var clock = Stopwatch.StartNew();
-                var log = WithProgress(progress => DatasetInputs.Read(parse.GetValue(format), parse.GetValue(input) ?? [],
+                var log = WithProgress(stop, progress => DatasetInputs.Read(parse.GetValue(format), parse.GetValue(input) ?? [],
                     new ReaderOptions(skipBad ? BadRowPolicy.Skip : BadRowPolicy.Fail, progress), synthetic));
                 var read = clock.Elapsed;
+                stop.ThrowIfCancellationRequested();
                 var dataset = DatasetPreparer.Prepare(log, options);
+                // Past this point the folder is written whole (into a temporary folder, then renamed) or not at all.
+                stop.ThrowIfCancellationRequested();
                 var manifest = DatasetFolder.Write(target, dataset, log.Sources, options, skipBad, synthetic, store, parse.GetValue(force));
                 Log.Information("prepared {Format:l} dataset {Folder:l}: {Users} users, {Items} items, {Train}/{Valid}/{Test} samples in {Seconds:F2} s",
                     manifest.Format, target, manifest.Counts.Users, manifest.Counts.Items, manifest.Counts.Train, manifest.Counts.Valid, manifest.Counts.Test, clock.Elapsed.TotalSeconds);
@@ -94,7 +103,7 @@ public static class DataCommand
         command.SetAction(parse =>
         {
             globals.Start(parse);
-            return Run(parse.InvocationConfiguration.Error, () =>
+            return Run(CancellationToken.None, parse.InvocationConfiguration.Error, () =>
             {
                 var (manifest, dataset) = DatasetFolder.Read(parse.GetValue(folder)!, store);
                 if (manifest.Note is { } note)
@@ -119,22 +128,25 @@ public static class DataCommand
         output.WriteLine(string.Format(inv, "samples           {0:N0} (train {1:N0}, valid {2:N0}, test {3:N0})", c.Samples, c.Train, c.Valid, c.Test));
     }
 
-    /// <summary>Runs the command's work, turning bad input into exit code 2 and I/O failures into 1, with a clear message.</summary>
-    private static int Run(TextWriter error, Action work)
+    /// <summary>
+    /// Runs the command's work. The data library reports bad options and inputs as <see cref="ArgumentException"/>;
+    /// they become configuration errors, which <see cref="CliApp"/> prints in one line with exit code 2. An interruption
+    /// by <paramref name="stop"/> exits 1 and says that nothing was written.
+    /// </summary>
+    private static int Run(CancellationToken stop, TextWriter error, Action work)
     {
         try
         {
             work();
             return 0;
         }
-        catch (Exception e) when (e is DataFormatException or ArgumentException)
+        catch (ArgumentException e)
         {
-            error.WriteLine($"r2ec: {e.Message}");
-            return CliApp.ExitUsage;
+            throw new ConfigurationException(e.Message);
         }
-        catch (IOException e)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            error.WriteLine($"r2ec: {e.Message}");
+            error.WriteLine("r2ec: interrupted; nothing was written");
             return CliApp.ExitFailure;
         }
     }
@@ -148,17 +160,21 @@ public static class DataCommand
             : throw new ArgumentException($"{option} '{text}' is not a date or date-time (ISO 8601, e.g. 2022-01-01 or 2022-01-01T12:00:00Z)");
     }
 
-    /// <summary>Reads with a progress bar per input file when stderr is a terminal; plainly otherwise.</summary>
-    private static T WithProgress<T>(Func<IProgress<ReadProgress>?, T> read)
+    /// <summary>
+    /// Reads with a progress bar per input file when stderr is a terminal; plainly otherwise. Either way each progress
+    /// report ends the reading once <paramref name="stop"/> is cancelled.
+    /// </summary>
+    private static T WithProgress<T>(CancellationToken stop, Func<IProgress<ReadProgress>?, T> read)
     {
         if (Console.IsErrorRedirected)
-            return read(null);
+            return read(new Reporter(_ => stop.ThrowIfCancellationRequested()));
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress().AutoClear(true).Start(context =>
         {
             var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
             return read(new Reporter(p =>
             {
+                stop.ThrowIfCancellationRequested();
                 if (!tasks.TryGetValue(p.File, out var task))
                     tasks[p.File] = task = context.AddTask(Markup.Escape(Path.GetFileName(p.File)), maxValue: Math.Max(1, p.TotalBytes));
                 task.Value = p.BytesRead;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using R2ec.Data.Datasets;
 using R2ec.Training.Cluster;
 using R2ec.Training.Compute;
@@ -48,7 +49,17 @@ public static class NodeCommand
             var run = roles.HasFlag(NodeRoles.Learner) ? OpenRun(options, parse.GetValue(resume)) : null;
             var data = TrainCommand.LoadData(options, store);
             using var signals = new TerminationSignals(cancel);
-            var result = await ClusterNode.RunAsync(options, data, new R2ecPolicyFactory(options), roles, name, run, Log.Logger, signals.Token);
+            NodeResult result;
+            try
+            {
+                result = await ClusterNode.RunAsync(options, data, new R2ecPolicyFactory(options), roles, name, run, Log.Logger, signals.Token);
+            }
+            catch (Exception e) when (CliApp.SocketCause(e) is { SocketErrorCode: not SocketError.AddressAlreadyInUse } socket)
+            {
+                // The transport's own message ("None of the specified endpoints were reachable") does not say which address.
+                throw new ConfigurationException($"cannot connect: {e.Message} ({socket.Message}); check Cluster:BrokerHost:Cluster:BrokerPort = " +
+                    $"{options.Cluster.BrokerHost}:{options.Cluster.BrokerPort}");
+            }
             Log.Information("Node {Node} stopped: {Reason}", name, result.Reason);
             if (result.Job is { Completed: true } job)
             {

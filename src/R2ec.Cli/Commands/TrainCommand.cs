@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using R2ec.Data.Datasets;
 using R2ec.Training;
+using R2ec.Training.Checkpoints;
 using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.Evaluation;
@@ -32,25 +33,27 @@ public static class TrainCommand
         {
             var started = globals.Start(parse);
             var resumeDir = parse.GetValue(resume);
-            RunDirectory run;
             JobOptions options;
             if (resumeDir is not null)
             {
-                run = new RunDirectory(resumeDir.FullName);
-                if (!File.Exists(run.Config))
+                // Checked before RunDirectory, which would create the folders of a mistyped path.
+                var config = Path.Combine(resumeDir.FullName, "config.json");
+                if (!File.Exists(config))
                     throw new ConfigurationException($"--resume '{resumeDir.FullName}' is not a run directory: it has no config.json");
-                options = JobConfiguration.Load(run.Config, parse.GetValue(globals.Set) ?? []);
-                EngineBackends.RequireTrainable(options);
+                if (!new CheckpointStore(Path.Combine(resumeDir.FullName, "checkpoints")).HasAny)
+                    throw new CheckpointException($"--resume '{resumeDir.FullName}' has no checkpoint to continue from; start a new run with r2ec train");
+                options = JobConfiguration.Load(config, parse.GetValue(globals.Set) ?? []);
             }
             else
             {
                 options = parse.GetValue(dataset) is { } folder
                     ? JobConfiguration.Load(parse.GetValue(globals.Config)?.FullName, [.. parse.GetValue(globals.Set) ?? [], $"Data:Dataset={folder.FullName}"])
                     : started;
-                EngineBackends.RequireTrainable(options);
-                run = RunDirectory.CreateFresh(options.Run.OutputDirectory, options.Run.Name);
             }
+            EngineBackends.RequireTrainable(options);
+            // The data first: a dataset that cannot be used leaves no empty run directory behind.
             var data = LoadData(options, store);
+            var run = resumeDir is not null ? new RunDirectory(resumeDir.FullName) : RunDirectory.CreateFresh(options.Run.OutputDirectory, options.Run.Name);
             return await RunAsync(options, data, run, output, cancel);
         });
         return command;
@@ -65,6 +68,12 @@ public static class TrainCommand
         if (!Directory.Exists(d.Dataset))
             throw new ConfigurationException($"Data:Dataset '{d.Dataset}' does not exist; prepare it with r2ec data prepare");
         var (_, dataset) = DatasetFolder.Read(d.Dataset, store);
+        // Training needs samples to learn from and the final table needs test users; an empty split would fail deep inside.
+        foreach (var (split, count) in new[] { ("train", dataset.Train.Count), ("test", dataset.Test.Count) })
+        {
+            if (count == 0)
+                throw new DataFormatException(Path.Combine(d.Dataset, split + store.Extension), 0, null, $"the {split} split has no samples; prepare the dataset with more interactions");
+        }
         return TrainingData.FromPrepared(Path.GetFileName(Path.TrimEndingDirectorySeparator(d.Dataset)), dataset);
     }
 

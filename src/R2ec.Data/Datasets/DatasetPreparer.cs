@@ -95,9 +95,10 @@ public static class DatasetPreparer
         }
         var (train, valid, test) = split == SplitMode.ByTime ? SplitByTime(samples) : SplitLeaveLastOut(samples);
 
+        var ratings = TrainRatings(train, itemKeys.Count);
         var records = new List<ItemRecord>(itemKeys.Count);
         for (var i = 0; i < itemKeys.Count; i++)
-            records.Add(Record(i + 1, itemKeys[i], log.Items, options.DescriptionWords));
+            records.Add(Record(i + 1, itemKeys[i], log.Items, options.DescriptionWords, ratings[i]));
 
         return new PreparedDataset
         {
@@ -194,12 +195,45 @@ public static class DatasetPreparer
         return (train, valid, test);
     }
 
-    private static ItemRecord Record(int id, string key, Dictionary<string, ItemMetadata>? items, int descriptionWords)
+    /// <summary>
+    /// Per item (index = item number − 1): the sum of the known ratings, how many are known, and how many interactions
+    /// there are, over the interactions the train split shows (its targets, and the first event of each user whose
+    /// second is a train target, which its samples show only as history). Valid and test interactions never count.
+    /// </summary>
+    internal static (double Sum, int Rated, int Count)[] TrainRatings(IReadOnlyList<Sample> train, int items)
+    {
+        var stats = new (double Sum, int Rated, int Count)[items];
+        foreach (var s in train)
+        {
+            Add(s.Target, s.TargetRating);
+            if (s.Position == 1 && s.History.Length == 1)
+                Add(s.History[0], s.HistoryRatings[0]);
+        }
+        return stats;
+
+        void Add(int item, float rating)
+        {
+            ref var st = ref stats[item - 1];
+            st.Count++;
+            if (!float.IsNaN(rating))
+            {
+                st.Sum += rating;
+                st.Rated++;
+            }
+        }
+    }
+
+    // The item's text from its metadata, with its rating statistics taken from the train split only: a catalogue's own
+    // average (Amazon's average_rating, rating_number) or one over the whole log counts interactions after the train
+    // cut-off, which would leak valid and test targets into the text the model reads.
+    private static ItemRecord Record(int id, string key, Dictionary<string, ItemMetadata>? items, int descriptionWords,
+        (double Sum, int Rated, int Count) ratings)
     {
         if (items is null)
             return new ItemRecord(id, key, key, null, null, string.Empty, []);
         var meta = items[key];
-        return new ItemRecord(id, key, meta.Title, meta.AverageRating, meta.RatingCount,
+        float? average = ratings.Rated > 0 ? (float)Math.Round(ratings.Sum / ratings.Rated, 1) : null;
+        return new ItemRecord(id, key, meta.Title, average, ratings.Count,
             ItemText.FirstWords(meta.Description, descriptionWords), meta.Genres);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using R2ec.Shared;
 
 namespace R2ec.Data.Datasets;
 
@@ -46,7 +47,7 @@ public static class SyntheticGenerator
         var interactions = new List<Interaction>(options.Users * (options.MinInteractions + options.MaxInteractions) / 2);
         for (var u = 0; u < options.Users; u++)
         {
-            var random = new KeyedRandom(options.Seed, UserStream, (ulong)u);
+            var random = new KeyedStream(options.Seed, UserStream, (ulong)u);
             var user = MakeUser(u, ref random, start, span, options);
             users.Add(user);
             var count = options.MinInteractions + random.Next(options.MaxInteractions - options.MinInteractions + 1);
@@ -69,7 +70,7 @@ public static class SyntheticGenerator
             {
                 Format = "synthetic",
                 Interactions = interactions,
-                Items = Metadata(items, interactions),
+                Items = Metadata(items),
                 HasTimestamps = true,
                 Sources = [new SourceFile($"synthetic:seed={options.Seed},items={options.Items},users={options.Users}", 0, string.Empty)],
                 Note = $"SYNTHETIC data (r2ec synthetic generator, seed {options.Seed}): not real users or items.",
@@ -84,7 +85,7 @@ public static class SyntheticGenerator
         var titles = new HashSet<(int, int, int, int)>();
         var items = new List<SyntheticItem>(options.Items);
         var ranks = Enumerable.Range(1, options.Items).ToArray();
-        var shuffle = new KeyedRandom(options.Seed, ItemStream, ulong.MaxValue);
+        var shuffle = new KeyedStream(options.Seed, ItemStream, ulong.MaxValue);
         for (var i = ranks.Length - 1; i > 0; i--)
         {
             var j = shuffle.Next(i + 1);
@@ -92,7 +93,7 @@ public static class SyntheticGenerator
         }
         for (var i = 0; i < options.Items; i++)
         {
-            var random = new KeyedRandom(options.Seed, ItemStream, (ulong)i);
+            var random = new KeyedStream(options.Seed, ItemStream, (ulong)i);
             (int, int, int, int) words;
             do
                 words = (random.Next(Categories.Length), random.Next(Styles.Length), random.Next(Colors.Length), random.Next(Materials.Length));
@@ -105,7 +106,7 @@ public static class SyntheticGenerator
         return items;
     }
 
-    private static SyntheticUser MakeUser(int u, ref KeyedRandom random, long start, long span, SyntheticOptions options)
+    private static SyntheticUser MakeUser(int u, ref KeyedStream random, long start, long span, SyntheticOptions options)
     {
         var first = random.Next(Categories.Length);
         var second = (first + 1 + random.Next(Categories.Length - 1)) % Categories.Length;
@@ -119,7 +120,7 @@ public static class SyntheticGenerator
 
     /// <summary>Draws from the softmax of taste and log-popularity over available, untaken items (Gumbel-max); -1 when none is left.</summary>
     private static int Choose(List<SyntheticItem> items, SyntheticUser user, long time, bool[] taken,
-        ref KeyedRandom random, SyntheticOptions options, long span)
+        ref KeyedStream random, SyntheticOptions options, long span)
     {
         var best = -1;
         var bestValue = double.NegativeInfinity;
@@ -140,28 +141,22 @@ public static class SyntheticGenerator
         return best;
     }
 
-    private static float Rating(double taste, ref KeyedRandom random)
+    private static float Rating(double taste, ref KeyedStream random)
     {
         var x = 1.5 * (taste - 1.5) + 0.5 * random.NextGaussian();
         return (float)Math.Clamp(Math.Round(1 + 4 / (1 + Math.Exp(-x))), 1, 5);
     }
 
-    private static Dictionary<string, ItemMetadata> Metadata(List<SyntheticItem> items, List<Interaction> interactions)
+    // No rating statistics here: they would count the whole log, valid and test included; the preparer computes them
+    // from the train split.
+    private static Dictionary<string, ItemMetadata> Metadata(List<SyntheticItem> items)
     {
-        var sums = new Dictionary<string, (double Sum, int Count)>(StringComparer.Ordinal);
-        foreach (var e in interactions)
-        {
-            var (sum, count) = sums.GetValueOrDefault(e.Item);
-            sums[e.Item] = (sum + e.Rating, count + 1);
-        }
         var result = new Dictionary<string, ItemMetadata>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            var (sum, count) = sums.GetValueOrDefault(item.Key);
-            float? average = count > 0 ? (float)Math.Round(sum / count, 1) : null;
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"A {Colors[item.Color]} {Categories[item.Category]} with a {Styles[item.Style]} look and a {Materials[item.Material]} build. Synthetic item.");
-            result.Add(item.Key, new ItemMetadata(item.Key, item.Title, average, count, description, [Categories[item.Category]]));
+            result.Add(item.Key, new ItemMetadata(item.Key, item.Title, null, null, description, [Categories[item.Category]]));
         }
         return result;
     }

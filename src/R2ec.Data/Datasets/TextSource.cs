@@ -15,6 +15,8 @@ internal sealed class TextSource : IDisposable
     private readonly HashingStream _hashing;
     private readonly StreamReader _reader;
     private readonly IProgress<ReadProgress>? _progress;
+    private readonly CountingStream? _gunzipped;
+    private bool _gzipChecked;
 
     private TextSource(string path, IProgress<ReadProgress>? progress, Encoding? encoding)
     {
@@ -30,7 +32,7 @@ internal sealed class TextSource : IDisposable
         }
         _hashing = new HashingStream(_file);
         Stream text = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-            ? new GZipStream(_hashing, CompressionMode.Decompress)
+            ? _gunzipped = new CountingStream(new GZipStream(_hashing, CompressionMode.Decompress))
             : _hashing;
         _reader = new StreamReader(text, encoding ?? new UTF8Encoding(false, throwOnInvalidBytes: false), encoding is null, 1 << 16);
     }
@@ -58,7 +60,10 @@ internal sealed class TextSource : IDisposable
             throw new DataFormatException(Path, LineNumber + 1, null, "not a valid gzip stream: " + e.Message);
         }
         if (line is null)
+        {
+            CheckGzipComplete();
             return null;
+        }
         LineNumber++;
         if (_progress is not null && LineNumber % ProgressEveryLines == 0)
             _progress.Report(new ReadProgress(Path, _file.Position, _file.Length));
@@ -77,6 +82,29 @@ internal sealed class TextSource : IDisposable
         return new SourceFile(Path, _file.Length, _hashing.HexDigest());
     }
 
+    /// <summary>
+    /// Fails when a gzip file ended before its trailer: the decompressor reports a cut-off stream as a plain end, so
+    /// the size the trailer records (ISIZE, the length modulo 2^32) is compared with what was decompressed.
+    /// </summary>
+    private void CheckGzipComplete()
+    {
+        if (_gunzipped is null || _gzipChecked)
+            return;
+        _gzipChecked = true;
+        Span<byte> trailer = stackalloc byte[4];
+        using (var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            if (file.Length < 18) // a gzip header and trailer alone take 18 bytes
+                throw new DataFormatException(Path, LineNumber + 1, null, "gzip file is truncated (shorter than a gzip header and trailer)");
+            file.Seek(-4, SeekOrigin.End);
+            file.ReadExactly(trailer);
+        }
+        var recorded = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        if (recorded != (uint)_gunzipped.Count)
+            throw new DataFormatException(Path, LineNumber + 1, null,
+                $"gzip stream ends early: {_gunzipped.Count} bytes decompressed, the trailer records {recorded} (mod 2^32); the file is truncated or holds several gzip members");
+    }
+
     public void Dispose()
     {
         _reader.Dispose();
@@ -84,9 +112,13 @@ internal sealed class TextSource : IDisposable
         _file.Dispose();
     }
 
-    private sealed class HashingStream(Stream inner) : Stream
+    /// <summary>
+    /// A read-only, forward-only view of <paramref name="inner"/> that shows every chunk read to
+    /// <see cref="OnRead"/>.
+    /// </summary>
+    private abstract class ObservedStream(Stream inner) : Stream
     {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        protected Stream Inner => inner;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -99,19 +131,11 @@ internal sealed class TextSource : IDisposable
         public override int Read(Span<byte> buffer)
         {
             var n = inner.Read(buffer);
-            _hash.AppendData(buffer[..n]);
+            OnRead(buffer[..n]);
             return n;
         }
 
-        public void DrainTo(long length)
-        {
-            Span<byte> buffer = stackalloc byte[8192];
-            while (inner.Position < length && Read(buffer) > 0)
-            {
-            }
-        }
-
-        public string HexDigest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+        protected abstract void OnRead(ReadOnlySpan<byte> chunk);
 
         public override void Flush()
         {
@@ -120,6 +144,40 @@ internal sealed class TextSource : IDisposable
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Counts the bytes read through it (the decompressed length of a gzip file).</summary>
+    private sealed class CountingStream(Stream inner) : ObservedStream(inner)
+    {
+        public long Count { get; private set; }
+
+        protected override void OnRead(ReadOnlySpan<byte> chunk) => Count += chunk.Length;
+
+        // It owns the decompressor it wraps: the reader that disposes it frees zlib's state.
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+                Inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Hashes the stored bytes read through it.</summary>
+    private sealed class HashingStream(Stream inner) : ObservedStream(inner)
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        protected override void OnRead(ReadOnlySpan<byte> chunk) => _hash.AppendData(chunk);
+
+        public void DrainTo(long length)
+        {
+            Span<byte> buffer = stackalloc byte[8192];
+            while (Inner.Position < length && Read(buffer) > 0)
+            {
+            }
+        }
+
+        public string HexDigest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
 
         protected override void Dispose(bool disposing)
         {

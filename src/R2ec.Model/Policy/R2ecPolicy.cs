@@ -192,8 +192,9 @@ public sealed class R2ecPolicy
     /// </summary>
     public Variable Hidden(Tape tape, ReadOnlySpan<int> ids, int batch, int seq) => _net.Hidden(tape, ids, batch, seq);
 
-    /// <summary>LM logits [rows, vocab] of hidden states [rows, d].</summary>
-    public Variable Logits(Tape tape, Variable hidden) => Linear.Apply(tape, hidden, OutputProjection);
+    /// <summary>LM logits [rows, vocab] of hidden states [rows, d], divided by <paramref name="temperature"/> (1: the plain logits).</summary>
+    public Variable Logits(Tape tape, Variable hidden, float temperature = 1f) =>
+        Linear.Apply(tape, hidden, OutputProjection, scale: 1f / temperature);
 
     private void ToEngineLayout()
     {

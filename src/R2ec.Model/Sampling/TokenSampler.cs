@@ -21,7 +21,11 @@ public sealed class TokenSampler
 
     /// <summary>
     /// Picks a token from <paramref name="logits"/> with <paramref name="uniform"/> in [0, 1) and returns it with its
-    /// log-prob under the sampling distribution and under the plain policy (temperature 1, no filter).
+    /// log-prob under the policy at the sampling temperature and under the plain policy (temperature 1). Neither applies
+    /// top-k or top-p: the first is PPO's old log-prob, and the learner recomputes the same distribution (softmax of
+    /// logits/T over the whole vocabulary), so the ratio is exactly 1 before any update, as verl and TRL compute it.
+    /// Under the truncated distribution the ratio would start at the kept mass Z &lt; 1 and clipping would remove the
+    /// gradient of negative-advantage tokens. Greedy decoding reports 0 for the first.
     /// </summary>
     public (int Token, float SamplingLogProb, float PolicyLogProb) Choose(ReadOnlySpan<float> logits, double uniform)
     {
@@ -35,12 +39,18 @@ public sealed class TokenSampler
         }
         else
         {
-            (token, samplingLogProb) = Draw(logits, uniform);
+            token = Draw(logits, uniform);
+            // Softmax of logits/T over the whole vocabulary; _scratch is free again after the draw.
+            var invT = 1f / _options.Temperature;
+            var tempered = _scratch.AsSpan(0, logits.Length);
+            TensorPrimitives.Multiply(logits, invT, tempered);
+            var (tMax, tLogSum) = Softmax.LogSumExpParts(tempered, tempered);
+            samplingLogProb = logits[token] * invT - tMax - tLogSum;
         }
         return (token, samplingLogProb, logits[token] - max - logSum);
     }
 
-    private (int, float) Draw(ReadOnlySpan<float> logits, double uniform)
+    private int Draw(ReadOnlySpan<float> logits, double uniform)
     {
         var invT = 1f / _options.Temperature;
         var filtered = _options.TopK > 0 || _options.TopP < 1f;
@@ -114,8 +124,8 @@ public sealed class TokenSampler
         return TensorPrimitives.Sum(q);
     }
 
-    // Inverse CDF over unnormalised weights w (sum given); returns the token and log(w/sum).
-    private static (int, float) Pick(ReadOnlySpan<float> w, Func<int, int> tokenOf, double sum, double uniform)
+    // Inverse CDF over unnormalised weights w (sum given); returns the token.
+    private static int Pick(ReadOnlySpan<float> w, Func<int, int> tokenOf, double sum, double uniform)
     {
         var target = uniform * sum;
         var cumulative = 0.0;
@@ -129,6 +139,6 @@ public sealed class TokenSampler
             if (cumulative > target)
                 break;
         }
-        return (tokenOf(chosen), (float)Math.Log(w[chosen] / sum));
+        return tokenOf(chosen);
     }
 }

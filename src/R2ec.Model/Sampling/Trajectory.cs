@@ -7,7 +7,10 @@ namespace R2ec.Model.Sampling;
 /// continuation did not emit it (see <see cref="SamplingOptions.AnswerTokenId"/>).
 /// </param>
 /// <param name="SampledCount">How many leading completion tokens were sampled (the rest were appended).</param>
-/// <param name="SamplingLogProbs">Per sampled token, log-prob under the distribution it was drawn from (temperature, top-k, top-p applied; 0 when greedy).</param>
+/// <param name="SamplingLogProbs">
+/// Per sampled token, log-prob under the policy at the sampling temperature, without the top-k/top-p truncation the
+/// draw used (PPO's old log-prob; see <see cref="TokenSampler.Choose"/>); 0 when greedy.
+/// </param>
 /// <param name="PolicyLogProbs">Per sampled token, log-prob under the plain policy (softmax of the logits at temperature 1).</param>
 /// <param name="UserEmbedding">Post-final-norm hidden state at the last completion token (the answer token), length d, not normalised.</param>
 /// <param name="Stopped">Whether a stop sequence ended it (false: it ran out of <see cref="SamplingOptions.MaxNewTokens"/>).</param>

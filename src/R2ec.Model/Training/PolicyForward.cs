@@ -6,7 +6,8 @@ namespace R2ec.Model.Training;
 
 /// <summary>What the learner needs from one forward pass over a ragged mini-batch of trajectories.</summary>
 /// <param name="TokenLogProbs">
-/// [Σ completion lengths]: <c>log p(completion[t] | prompt, completion[..t])</c> under the plain policy, sequence after
+/// [Σ completion lengths]: <c>log p(completion[t] | prompt, completion[..t])</c> under the policy at the requested
+/// temperature (softmax of logits/T, no top-k/top-p truncation: the distribution PPO's ratio compares), sequence after
 /// sequence; sequence i's tokens are <c>[Offsets[i], Offsets[i+1])</c>. Every completion token is included, the last one too;
 /// a token appended by the sampler rather than drawn (beyond <c>Trajectory.SampledCount</c>) has no old log-prob, so the
 /// token loss should mask it.
@@ -22,9 +23,16 @@ public sealed record PolicyBatchOutput(Variable TokenLogProbs, int[] Offsets, Va
 /// </summary>
 public static class PolicyForward
 {
-    /// <summary>Token log-probs of the completions and the user embeddings at their last token (the learner's forward).</summary>
-    public static PolicyBatchOutput Forward(Tape tape, R2ecPolicy policy, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> completions)
+    /// <summary>
+    /// Token log-probs of the completions under softmax(logits / <paramref name="temperature"/>) and the user embeddings at
+    /// their last token (the learner's forward). Pass the sampling temperature so the ratio against the sampler's
+    /// <see cref="Sampling.Trajectory.PolicyLogProbs"/> is exactly 1 at the weights that sampled them.
+    /// </summary>
+    public static PolicyBatchOutput Forward(Tape tape, R2ecPolicy policy, IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> completions,
+        float temperature = 1f)
     {
+        if (!(temperature > 0f) || float.IsInfinity(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "the temperature must be positive and finite");
         if (prompts.Count != completions.Count || prompts.Count == 0)
             throw new ArgumentException($"{prompts.Count} prompts and {completions.Count} completions: need the same, non-zero count", nameof(completions));
         var sequences = new int[prompts.Count][];
@@ -54,7 +62,7 @@ public static class PolicyForward
         var hidden = RaggedHidden.Gather(tape, policy, sequences, requests);
         var tokenRows = Embedding.Lookup(tape, hidden, Enumerable.Range(0, tokens).ToArray());
         var users = Embedding.Lookup(tape, hidden, Enumerable.Range(tokens, sequences.Length).ToArray());
-        var logProbs = CrossEntropy.TokenLogProbs(tape, policy.Logits(tape, tokenRows), targets);
+        var logProbs = CrossEntropy.TokenLogProbs(tape, policy.Logits(tape, tokenRows, temperature), targets);
         return new PolicyBatchOutput(logProbs, offsets, users);
     }
 

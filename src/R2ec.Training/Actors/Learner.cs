@@ -113,25 +113,9 @@ internal sealed class Learner(JobContext job) : Actor
         var collected = _stepClock.Elapsed;
         var options = job.Options;
         var groups = _collector!.Ordered();
-        var rows = new List<LearnRow>();
-        foreach (var g in groups)
-        {
-            var sample = job.Data.Dataset.Train[checked((int)g.Group.SampleIndex)];
-            var prompt = g.Group.PromptTokenIds.ToArray();
-            for (var i = 0; i < g.Group.Trajectories.Count; i++)
-            {
-                var t = g.Group.Trajectories[i];
-                rows.Add(new LearnRow(sample, prompt, t.TokenIds.ToArray(), t.SamplingLogprobs.ToArray(), g.Advantages[i], g.RelabelMask[i], t.AnswerAppended));
-            }
-        }
+        var rows = RecPOUpdate.Rows(groups, job.Data.Dataset.Train);
         var learnClock = Stopwatch.StartNew();
-        var plan = MiniBatchPlan.Create(rows.Count, options.Learner.MiniBatchSize, options.Learner.PpoEpochs, options.Learner.OptimizerStepPer);
-        var settings = new LearnSettings(_plan!.LearningRate, options.RecPO.Tau, new ClipRange(options.RecPO.EpsLow, options.RecPO.EpsHigh),
-            options.Learner.WeightDecay, options.Learner.GradClip);
-        _policy!.BeginStep(rows, plan, settings);
-        var stats = new List<LearnStats>(plan.MiniBatches.Count);
-        foreach (var mb in plan.MiniBatches)
-            stats.Add(_policy!.LearnMiniBatch(rows.GetRange(mb.Start, mb.Count), mb, settings));
+        var stats = RecPOUpdate.Learn(_policy!, rows, options, _plan!.LearningRate);
         var learnSeconds = learnClock.Elapsed.TotalSeconds;
 
         var broadcastClock = Stopwatch.StartNew();

@@ -79,22 +79,8 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
                 Worker = Context.Self.Address.ToString(),
                 Incarnation = request.Incarnation,
             };
-            ulong tokens = 0;
-            for (var g = 0; g < sampled.Trajectories.Count; g++)
-            {
-                var t = sampled.Trajectories[g];
-                tokens += (ulong)t.Tokens.Length;
-                group.Trajectories.Add(new Trajectory
-                {
-                    GroupIndex = (uint)g,
-                    TokenIds = { t.Tokens },
-                    SamplingLogprobs = { t.SamplingLogprobs },
-                    PlainLogprobs = { t.PlainLogprobs },
-                    AnswerAppended = t.AnswerAppended,
-                    TargetRank = (uint)SampleRanking.Rank(t.Scores, sample),
-                    TargetProb = SampleRanking.TargetProbability(t.Scores, sample),
-                });
-            }
+            group.Trajectories.AddRange(TrajectoryMessages.From(sampled, sample));
+            var tokens = (ulong)sampled.Trajectories.Sum(t => (long)t.Tokens.Length);
             group.GeneratedTokens = tokens;
             group.ComputeSeconds = clock.Elapsed.TotalSeconds;
             await reward.TellAsync(group, Context.Self);

@@ -112,6 +112,9 @@ public sealed class CheckpointStore
         return bytes;
     }
 
+    /// <summary>Whether the store holds any checkpoint directory, usable or not (incomplete writes do not count).</summary>
+    public bool HasAny => CandidateDirectories().Any();
+
     /// <summary>Manifests of all complete checkpoints, oldest first (content not verified).</summary>
     public IReadOnlyList<CheckpointManifest> ListValid()
     {

@@ -132,8 +132,11 @@ public sealed record ItemEmbeddings(ulong Version, int Count, int Dimension, flo
 
 /// <summary>One sampled trajectory and the scores of every item read after it.</summary>
 /// <param name="Tokens">Completion tokens (reasoning and the final <c>&lt;answer&gt;</c>).</param>
-/// <param name="SamplingLogprobs">Per token: log-probability under the sampling distribution (logp_old).</param>
-/// <param name="PlainLogprobs">Per token: log-probability under the plain policy.</param>
+/// <param name="SamplingLogprobs">
+/// Per token: logp_old, the log-probability under the policy at the sampling temperature with no top-k/top-p truncation
+/// (the distribution the learner's new log-probs use, so the PPO ratio is 1 at the sampling weights).
+/// </param>
+/// <param name="PlainLogprobs">Per token: log-probability under the plain policy (temperature 1, no truncation).</param>
 /// <param name="AnswerAppended">Whether <c>&lt;answer&gt;</c> was appended because sampling stopped without it.</param>
 /// <param name="Scores">Score of every item, <c>cos(h_u, h_v)/τ</c>; history not yet masked.</param>
 public sealed record SampledTrajectory(int[] Tokens, float[] SamplingLogprobs, float[] PlainLogprobs, bool AnswerAppended, float[] Scores);
@@ -159,7 +162,10 @@ public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, f
 /// <param name="Clip">PPO clip range.</param>
 /// <param name="WeightDecay">AdamW weight decay.</param>
 /// <param name="GradClip">Global-norm clip, 0 = off.</param>
-public readonly record struct LearnSettings(double LearningRate, double Tau, ClipRange Clip, double WeightDecay, double GradClip);
+/// <param name="TokenWeight">Weight of the token loss in the total (0: the item loss alone).</param>
+/// <param name="ItemWeight">Weight of the item loss in the total (0: the token loss alone).</param>
+public readonly record struct LearnSettings(double LearningRate, double Tau, ClipRange Clip, double WeightDecay, double GradClip,
+    double TokenWeight = 1, double ItemWeight = 1);
 
 /// <summary>Statistics of one mini-batch.</summary>
 /// <param name="TokenLoss">Token PPO loss.</param>
@@ -168,7 +174,9 @@ public readonly record struct LearnSettings(double LearningRate, double Tau, Cli
 /// <param name="ApproxKl">Mean of <c>logp_old - logp_new</c> over tokens.</param>
 /// <param name="GradNorm">Global gradient norm before clipping (0 when no step was taken).</param>
 /// <param name="Tokens">Tokens processed.</param>
-public readonly record struct LearnStats(double TokenLoss, double ItemLoss, double ClipFraction, double ApproxKl, double GradNorm, long Tokens);
+/// <param name="MaxRatioDeviation">Largest <c>|ρ − 1|</c> of the token loss: 0 (to rounding) at the weights that sampled the batch.</param>
+public readonly record struct LearnStats(double TokenLoss, double ItemLoss, double ClipFraction, double ApproxKl, double GradNorm, long Tokens,
+    double MaxRatioDeviation = 0);
 
 /// <summary>Loss and size of one warm-up step.</summary>
 /// <param name="Loss">Mean loss.</param>

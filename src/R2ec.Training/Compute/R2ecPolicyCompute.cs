@@ -112,6 +112,7 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         foreach (var t in drawn)
         {
             // Log-probs are per completion token; an appended <answer> was not sampled and gets 0 (masked in the loss).
+            // The old log-probs are at the sampling temperature without top-k/top-p, as the learner recomputes them.
             var sampled = new float[t.CompletionIds.Length];
             var plain = new float[t.CompletionIds.Length];
             t.SamplingLogProbs.CopyTo(sampled, 0);
@@ -179,7 +180,10 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
     public LearnStats LearnMiniBatch(IReadOnlyList<LearnRow> rows, MiniBatch miniBatch, in LearnSettings settings)
     {
         using var tape = new Tape();
-        var output = PolicyForward.Forward(tape, _policy, rows.Select(r => r.PromptTokens).ToList(), rows.Select(r => r.Tokens).ToList());
+        // New log-probs under the same distribution as the sampler's old ones (sampling temperature, no top-k/top-p),
+        // so the ratio is 1 at the weights that sampled the batch.
+        var output = PolicyForward.Forward(tape, _policy, rows.Select(r => r.PromptTokens).ToList(), rows.Select(r => r.Tokens).ToList(),
+            (float)_options.Rollout.Temperature);
 
         var tokenCount = output.Offsets[^1];
         var logpOld = new float[tokenCount];
@@ -201,14 +205,15 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
             rows.Select(r => r.Relabel).ToArray(), settings.Clip, itemGrad);
 
         // Surrogates whose gradients are RecPO's: Σ (∂L/∂x)·x, scaled for accumulation over the optimizer window.
-        var scale = (float)miniBatch.LossScale;
-        for (var i = 0; i < tokenGrad.Length; i++) tokenGrad[i] *= scale;
-        for (var i = 0; i < itemGrad.Length; i++) itemGrad[i] *= scale;
+        var tokenScale = (float)(miniBatch.LossScale * settings.TokenWeight);
+        var itemScale = (float)(miniBatch.LossScale * settings.ItemWeight);
+        for (var i = 0; i < tokenGrad.Length; i++) tokenGrad[i] *= tokenScale;
+        for (var i = 0; i < itemGrad.Length; i++) itemGrad[i] *= itemScale;
         var total = Residual.Add(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
         tape.Backward(total);
 
         var norm = miniBatch.StepAfter ? Step(settings.LearningRate, settings.GradClip) : 0;
-        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount);
+        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount, token.MaxRatioDeviation);
     }
 
     public void Dispose()

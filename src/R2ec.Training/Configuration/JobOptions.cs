@@ -253,6 +253,14 @@ public sealed class RecPOOptions
     [Description("PPO clip epsilon high (paper: 0.28)")]
     public double EpsHigh { get; init; } = 0.28;
 
+    /// <summary>Weight of the token (reasoning) PPO loss in the total.</summary>
+    [Description("weight of the token loss in the total (paper: 1)")]
+    public double TokenLossWeight { get; init; } = 1.0;
+
+    /// <summary>Weight of the item (recommendation) PPO loss in the total.</summary>
+    [Description("weight of the item loss in the total (paper: 1)")]
+    public double ItemLossWeight { get; init; } = 1.0;
+
     internal void Validate()
     {
         JobOptions.Require(Tau > 0 && double.IsFinite(Tau), "RecPO:Tau", "must be a positive number", Tau);
@@ -261,6 +269,8 @@ public sealed class RecPOOptions
         JobOptions.Require(RelabelK >= 0, "RecPO:RelabelK", "must be 0 or positive", RelabelK);
         JobOptions.Require(EpsLow is > 0 and < 1, "RecPO:EpsLow", "must be in (0, 1)", EpsLow);
         JobOptions.Require(EpsHigh > 0 && double.IsFinite(EpsHigh), "RecPO:EpsHigh", "must be a positive number", EpsHigh);
+        JobOptions.Require(TokenLossWeight >= 0 && double.IsFinite(TokenLossWeight), "RecPO:TokenLossWeight", "must be 0 or a positive number", TokenLossWeight);
+        JobOptions.Require(ItemLossWeight >= 0 && double.IsFinite(ItemLossWeight), "RecPO:ItemLossWeight", "must be 0 or a positive number", ItemLossWeight);
     }
 }
 

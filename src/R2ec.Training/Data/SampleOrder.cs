@@ -1,3 +1,5 @@
+using R2ec.Shared;
+
 namespace R2ec.Training;
 
 /// <summary>
@@ -48,11 +50,10 @@ public sealed class SampleOrder
     {
         var p = new int[count];
         for (var i = 0; i < count; i++) p[i] = i;
-        var state = Keyed.Hash(seed, 0x5A4D_504C_45UL, epoch); // "SAMPLE" stream
+        var random = new KeyedStream(seed, 0x5A4D_504C_45UL, epoch); // "SAMPLE" stream
         for (var i = count - 1; i > 0; i--)
         {
-            var bits = Keyed.Next(ref state);
-            var j = (int)((bits >> 11) * (1.0 / (1UL << 53)) * (i + 1));
+            var j = random.Next(i + 1);
             (p[i], p[j]) = (p[j], p[i]);
         }
         return p;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using R2ec.Actors.Runtime;
+using R2ec.Shared;
 using R2ec.Training.Actors;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Learning;
@@ -46,7 +47,7 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
     {
         var stageName = JobStages.Name(state.Stage);
         var batchSize = job.Options.Stages.WarmupBatchSize;
-        var order = new SampleOrder(Keyed.Hash(state.Seed, (ulong)state.Stage, 0), job.Data.Dataset.Train.Count);
+        var order = new SampleOrder(KeyedStream.Hash(state.Seed, (ulong)state.Stage, 0), job.Data.Dataset.Train.Count);
         var learner = job.Options.Learner;
         var stageClock = Stopwatch.StartNew();
         var startStep = state.Step;
@@ -91,7 +92,7 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
     {
         var options = job.Options;
         var steps = options.Stages.RecPOSteps;
-        var order = new SampleOrder(Keyed.Hash(state.Seed, (ulong)JobStage.RecPO, 0), job.Data.Dataset.Train.Count);
+        var order = new SampleOrder(KeyedStream.Hash(state.Seed, (ulong)JobStage.RecPO, 0), job.Data.Dataset.Train.Count);
         if (job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is null)
             state = await PublishAsync(state);
         var stageClock = Stopwatch.StartNew();

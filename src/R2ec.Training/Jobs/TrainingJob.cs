@@ -36,6 +36,9 @@ public sealed class TrainingJob
     /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
     public const string WithRecPO = "R2ec (RecPO)";
 
+    /// <summary>The method name of the RecPO weights scored without reasoning (the head right after the prompt).</summary>
+    public const string RecPOWithoutReasoning = "RecPO weights without reasoning";
+
     private static readonly JsonSerializerOptions StateJson = new() { Converters = { new JsonStringEnumConverter() } };
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
 
@@ -91,6 +94,11 @@ public sealed class TrainingJob
         var resumed = _checkpoints.LoadLatest(out var rejected);
         foreach (var r in rejected)
             log.Warning("Checkpoint passed over on resume: {Reason}", r);
+        // Starting from scratch over checkpoints that exist but are all damaged would silently throw the run away.
+        if (resumed is null && rejected.Count > 0)
+            throw new CheckpointException($"no usable checkpoint in '{_run.Checkpoints}'; refusing to start the run again from scratch: {rejected[0]}");
+        if (resumed is not null)
+            CheckFits(resumed);
         var state = resumed is null ? Initial() : ReadState(resumed);
         log.Information(resumed is null
                 ? "Job starting in {RunDirectory} on {Dataset} with {Model}"
@@ -250,6 +258,7 @@ public sealed class TrainingJob
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
         var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
         rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
+        rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
         AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows });
@@ -286,6 +295,11 @@ public sealed class TrainingJob
         sb.AppendLine();
         sb.Append(MetricsRow.Markdown(rows));
         sb.AppendLine();
+        sb.AppendLine("Means ± bootstrap standard errors over the users.");
+        if (rows.FirstOrDefault(r => r.Method == WithRecPO) is { } recpo && rows.FirstOrDefault(r => r.Method == WithoutReasoning) is { } plain
+            && MetricsRow.PairedLine(recpo, plain) is { } paired)
+            sb.AppendLine().AppendLine(paired);
+        sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
         sb.AppendLine();
         sb.Append(throughput.Markdown());
@@ -305,6 +319,17 @@ public sealed class TrainingJob
     private static byte[] StateBytes(JobState state) => JsonSerializer.SerializeToUtf8Bytes(state, StateJson);
 
     private byte[] ConfigBytes() => Encoding.UTF8.GetBytes(JobConfiguration.ToJson(_options));
+
+    /// <summary>Refuses a checkpoint written with another model, dataset or tokenizer than this run is configured with.</summary>
+    private void CheckFits(CheckpointManifest manifest)
+    {
+        if (!manifest.Files.Any(f => f.Name == "config.json"))
+            return; // written before checkpoints carried their configuration
+        var written = Encoding.UTF8.GetString(_checkpoints.Read(manifest, "config.json"));
+        if (CheckpointCompatibility.FirstMismatch(written, JobConfiguration.ToJson(_options)) is { } m)
+            throw new CheckpointException($"checkpoint {manifest.Sequence} in '{_run.Checkpoints}' was written with {m.Key}={m.Checkpoint}, " +
+                $"but this run has {m.Key}={m.Current}; resume with the configuration it was written with, or start a new run");
+    }
 
     private JobState ReadState(CheckpointManifest manifest)
     {

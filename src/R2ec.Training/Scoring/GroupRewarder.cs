@@ -24,14 +24,27 @@ public static class GroupRewarder
         var probs = trajectories.Select(t => t.TargetProb).ToArray();
         var rewards = new double[g];
         Rewards.Fused(ranks, probs, options.NdcgCutoff, options.Beta, rewards);
-        var advantages = new double[g];
-        Advantages.Compute(options.Advantage, rewards, g, advantages);
-        var mask = new float[g];
-        RelabelMask.TopK(advantages, g, options.RelabelK, mask);
-
         var ordered = group.Clone();
         ordered.Trajectories.Clear();
         ordered.Trajectories.AddRange(trajectories);
-        return new RewardedGroup { Group = ordered, Rewards = { rewards }, Advantages = { advantages }, RelabelMask = { mask } };
+        return WithRewards(ordered, rewards, options);
+    }
+
+    /// <summary>
+    /// Advantages and relabel mask of a group whose trajectories are in group-index order and whose rewards are given
+    /// (the fused reward above, or another task's reward, such as the sanity tasks' in the tests).
+    /// </summary>
+    /// <exception cref="ArgumentException">The rewards do not match the trajectories.</exception>
+    public static RewardedGroup WithRewards(TrajectoryGroup ordered, IReadOnlyList<double> rewards, RecPOOptions options)
+    {
+        var g = ordered.Trajectories.Count;
+        if (rewards.Count != g)
+            throw new ArgumentException($"{rewards.Count} rewards for the {g} trajectories of step {ordered.Step}, sample {ordered.SampleIndex}", nameof(rewards));
+        var r = rewards.ToArray();
+        var advantages = new double[g];
+        Advantages.Compute(options.Advantage, r, g, advantages);
+        var mask = new float[g];
+        RelabelMask.TopK(advantages, g, options.RelabelK, mask);
+        return new RewardedGroup { Group = ordered, Rewards = { r }, Advantages = { advantages }, RelabelMask = { mask } };
     }
 }

@@ -30,7 +30,7 @@ internal sealed class NodeProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.Root,
         };
-        start.ArgumentList.Add(CliDll);
+        start.ArgumentList.Add(RepoPaths.CliDll);
         foreach (var a in args)
             start.ArgumentList.Add(a);
         foreach (var (k, v) in environment)
@@ -44,23 +44,6 @@ internal sealed class NodeProcess : IDisposable
         Id = _process.Id;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-    }
-
-    /// <summary>The CLI built beside this test assembly (same configuration); tests/run-tests.sh builds the solution first.</summary>
-    public static string CliDll
-    {
-        get
-        {
-#if DEBUG
-            const string configuration = "Debug";
-#else
-            const string configuration = "Release";
-#endif
-            var path = Path.Combine(RepoPaths.Root, "src", "R2ec.Cli", "bin", configuration, "net10.0", "r2ec.dll");
-            if (!File.Exists(path))
-                Assert.Fail($"{path} is missing: build the solution (dotnet build R2ec.Distributed.sln -c {configuration}) first");
-            return path;
-        }
     }
 
     /// <summary>Starts <c>dotnet r2ec.dll <paramref name="args"/></c>.</summary>

@@ -45,8 +45,9 @@ public class TokenSamplerTests
         var nucleus = Frequencies(new SamplingOptions { TopP = 0.6f });
         Assert.That(nucleus[1], Is.EqualTo(0.5).Within(1e-3));
         Assert.That(nucleus[4], Is.EqualTo(0.5).Within(1e-3));
-        var (_, q, _) = new TokenSampler(new SamplingOptions { TopP = 0.6f }, 6).Choose(Logits, 0.9);
-        Assert.That(q, Is.EqualTo(Math.Log(0.5)).Within(1e-6));
+        // The reported log-prob ignores the nucleus: it is the untruncated softmax, which the learner recomputes.
+        var (token, q, _) = new TokenSampler(new SamplingOptions { TopP = 0.6f }, 6).Choose(Logits, 0.9);
+        Assert.That(q, Is.EqualTo(Math.Log(Softmax(Logits, 1.0)[token])).Within(1e-5));
     }
 
     [Test]
@@ -72,7 +73,7 @@ public class TokenSamplerTests
             seen.Add(sampler.Choose(logits, (k + 0.5) / n).Token);
         Assert.That(seen, Is.EquivalentTo(expected));
         var (token, q, _) = sampler.Choose(logits, 0.5);
-        Assert.That(q, Is.EqualTo(Math.Log(p[token] / expected.Sum(i => p[i]))).Within(1e-4));
+        Assert.That(q, Is.EqualTo(Math.Log(p[token])).Within(1e-4), "the tempered log-prob over the whole vocabulary, not renormalised to the nucleus");
     }
 
     [TestCase(0f, "Temperature")]

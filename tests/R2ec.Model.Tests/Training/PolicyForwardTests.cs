@@ -30,6 +30,14 @@ public class PolicyForwardTests
             for (var j = 0; j < 16; j++)
                 Assert.That(users[b * 16 + j], Is.EqualTo(t.UserEmbedding[j]).Within(1e-5), $"sequence {b} embedding {j}");
         }
+        // At the sampling temperature the forward reproduces the sampler's old log-probs: PPO's ratio is 1 before an update.
+        using var tempered = new Tape(recording: false);
+        var atT = PolicyForward.Forward(tempered, policy, Prompts, trajectories.Select(t => t.CompletionIds).ToList(), 1.3f).TokenLogProbs.Value.ToArray();
+        for (var b = 0; b < Prompts.Length; b++)
+        {
+            for (var i = 0; i < trajectories[b].SampledCount; i++)
+                Assert.That(atT[output.Offsets[b] + i], Is.EqualTo(trajectories[b].SamplingLogProbs[i]).Within(1e-5), $"tempered sequence {b} token {i}");
+        }
     }
 
     [Test]

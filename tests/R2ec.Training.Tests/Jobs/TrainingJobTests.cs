@@ -29,14 +29,14 @@ public sealed class TrainingJobTests
     }
 
     [Test]
-    public async Task Completes_WithTheThreeRowsOverTheSameTestUsers()
+    public async Task Completes_WithTheFourRowsOverTheSameTestUsers()
     {
         var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "run")).RunAsync();
 
         Assert.That(result.Completed, Is.True);
-        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.WithRecPO }));
+        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
         Assert.That(result.Rows.Select(r => r.Users).Distinct().Count(), Is.EqualTo(1));
-        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |"));
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same"));
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
         Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));

@@ -103,16 +103,7 @@ public sealed class TorchQwen2Policy : nn.Module
     public R2ecPolicy ToManaged(Tokenization.BpeTokenizer? tokenizer = null)
     {
         var policy = R2ecPolicy.Create(Config, 0, tokenizer);
-        var temp = Path.Combine(Path.GetTempPath(), $"r2ec-torch-{Environment.ProcessId}-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            Tensors.SafeTensors.SafeTensorsWriter.Write(temp, ExportTensors(), new Dictionary<string, string> { ["format"] = "pt" });
-            policy.LoadWeights(File.ReadAllBytes(temp));
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        policy.LoadWeights(R2ecPolicy.WeightsToBytes(ExportTensors()));
         return policy;
     }
 

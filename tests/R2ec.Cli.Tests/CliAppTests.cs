@@ -67,14 +67,23 @@ public sealed class CliAppTests
     }
 
     [Test]
-    public void Train_OnTheTorchBackend_IsRefusedBeforeAnythingStarts()
+    public void Train_OnTheTorchBackend_FinishesATinyJobAndPrintsItsTable()
     {
-        var output = Path.Combine(Path.GetTempPath(), $"r2ec-torch-refusal-{Guid.NewGuid():N}");
-        var (code, _, error) = Run("train", "--set", "Engine:Backend=torch", "--set", $"Run:OutputDirectory={output}");
+        var output = Directory.CreateTempSubdirectory("r2ec-torch-train-").FullName;
+        try
+        {
+            var (code, stdout, error) = Run(["train", .. FailureMatrixTests.Tiny.SelectMany(s => new[] { "--set", s }),
+                "--set", "Engine:Backend=torch", "--set", $"Run:OutputDirectory={output}"]);
 
-        Assert.That(code, Is.EqualTo(CliApp.ExitUsage));
-        Assert.That(error, Does.Contain("'Engine:Backend'").And.Contain("cannot train yet"));
-        Assert.That(Directory.Exists(output), Is.False, "no run directory is created");
+            Assert.That(code, Is.Zero, error);
+            Assert.That(stdout, Does.Contain("full ranking over 30 items").And.Contain("NDCG@10"));
+            Assert.That(Directory.GetDirectories(output).SelectMany(d => Directory.GetFiles(Path.Combine(d, "checkpoints"), "*", SearchOption.AllDirectories)),
+                Is.Not.Empty, "the torch learner's checkpoints are written in the shared format");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using R2ec.Model.Torch;
+using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 
 namespace R2ec.Cli.Commands;
@@ -30,16 +31,20 @@ public static class EngineBackends
     }
 
     /// <summary>
-    /// Refuses <c>Engine:Backend=torch</c> for the training commands: the learner and the rollout workers run on the
-    /// managed engine only so far (R2ec.Model.Torch has the policy forward, the shared-prefill KV cache and item encoding).
+    /// The policy factory of <c>Engine:Backend</c>, after <see cref="Require"/> has loaded and checked it: the managed
+    /// engine, or TorchSharp (whose assembly, and libtorch, are touched only when the torch backend is asked for).
     /// </summary>
-    /// <exception cref="ConfigurationException">The torch backend was asked for.</exception>
-    public static void RequireTrainable(JobOptions options)
+    /// <exception cref="TorchBackendUnavailableException">libtorch cannot be loaded here (the message names the missing library version).</exception>
+    /// <exception cref="ConfigurationException"><c>Engine:Device</c> names a CUDA device this build or machine does not have.</exception>
+    public static IPolicyFactory Factory(JobOptions options)
     {
+        if (options.Engine.Backend != EngineBackend.Torch)
+            return new R2ecPolicyFactory(options);
         Require(options);
-        if (options.Engine.Backend == EngineBackend.Torch)
-            throw new ConfigurationException(
-                "configuration key 'Engine:Backend' is 'torch', which cannot train yet: the learner and rollout workers run on the managed engine " +
-                "(the torch backend loads, and has the policy forward, KV cache and item encoding; docs/torch-backend.md)");
+        return TorchFactory(options);
     }
+
+    // Separate so that JIT-compiling Factory does not load R2ec.Training.Torch (and TorchSharp) on the managed path.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IPolicyFactory TorchFactory(JobOptions options) => new R2ec.Training.Torch.TorchPolicyFactory(options);
 }

@@ -50,7 +50,7 @@ public static class TrainCommand
                     ? JobConfiguration.Load(parse.GetValue(globals.Config)?.FullName, [.. parse.GetValue(globals.Set) ?? [], $"Data:Dataset={folder.FullName}"])
                     : started;
             }
-            EngineBackends.RequireTrainable(options);
+            EngineBackends.Require(options);
             // The data first: a dataset that cannot be used leaves no empty run directory behind.
             var data = LoadData(options, store);
             var run = resumeDir is not null ? new RunDirectory(resumeDir.FullName) : RunDirectory.CreateFresh(options.Run.OutputDirectory, options.Run.Name);
@@ -92,7 +92,7 @@ public static class TrainCommand
                 .StartAsync(async ctx =>
                 {
                     var tasks = new Dictionary<JobStage, ProgressTask>();
-                    var job = new TrainingJob(options, data, new R2ecPolicyFactory(options), run, quiet)
+                    var job = new TrainingJob(options, data, EngineBackends.Factory(options), run, quiet)
                     {
                         Progress = p =>
                         {
@@ -107,7 +107,7 @@ public static class TrainCommand
         }
         else
         {
-            result = await new TrainingJob(options, data, new R2ecPolicyFactory(options), run, Log.Logger).RunAsync(signals.Token);
+            result = await new TrainingJob(options, data, EngineBackends.Factory(options), run, Log.Logger).RunAsync(signals.Token);
         }
         if (!result.Completed)
         {

@@ -1,12 +1,5 @@
-using System.Collections;
-using R2ec.Data.Datasets;
-using R2ec.Model.Policy;
-using R2ec.Model.Torch;
 using R2ec.Training.Compute;
-using R2ec.Training.Configuration;
-using R2ec.Training;
 using R2ec.Training.Learning;
-using R2ec.Training.Torch;
 
 namespace R2ec.Model.Torch.Tests;
 
@@ -17,30 +10,18 @@ namespace R2ec.Model.Torch.Tests;
 /// </summary>
 public sealed class TorchLearnerParityTests
 {
-    private static readonly string[] Tiny =
-    [
-        "Data:SyntheticUsers=24", "Data:SyntheticItems=30", "Data:HistoryWindow=4",
-        "Model:HiddenSize=32", "Model:Layers=2", "Model:Heads=4", "Model:KeyValueHeads=2", "Model:IntermediateSize=48",
-        "Stages:TokenizerVocabulary=320", "Learner:GradClip=1", "Learner:WeightDecay=0.01", "Learner:MiniBatchSize=8",
-        "Learner:PpoEpochs=2", "Rollout:GroupSize=4", "Rollout:MaxNewTokens=6", "Engine:Threads=2",
-    ];
-
-    private JobOptions _options = null!;
-    private TrainingData _data = null!;
-    private byte[] _tokenizer = [];
+    private TinyJobFixture _job = null!;
 
     [OneTimeSetUp]
-    public void Prepare()
-    {
-        TorchRuntime.Load(threads: 2);
-        _options = JobConfiguration.Load(null, Tiny, new Hashtable());
-        _data = TrainingData.Synthetic(_options.Data.SyntheticSeed, _options.Data.SyntheticUsers, _options.Data.SyntheticItems, _options.Data.HistoryWindow);
-        _tokenizer = new R2ecPolicyFactory(_options).BuildTokenizer(_data, _options.Stages.TokenizerVocabulary);
-    }
+    public void Prepare() => _job = new TinyJobFixture();
 
-    private IPolicyCompute Managed() => new R2ecPolicyFactory(_options).Create(_tokenizer, _data, _options.Run.Seed);
+    private IPolicyCompute Managed() => _job.Managed();
 
-    private IPolicyCompute Torch() => new TorchPolicyFactory(_options).Create(_tokenizer, _data, _options.Run.Seed);
+    private IPolicyCompute Torch() => _job.Torch();
+
+    private List<LearnRow> Rows(IPolicyCompute policy) => _job.Rows(policy);
+
+    private double MaxDifference(byte[] a, byte[] b) => _job.MaxDifference(a, b);
 
     [Test]
     public void Both_backends_start_from_the_same_weights_under_the_same_seed()
@@ -55,7 +36,7 @@ public sealed class TorchLearnerParityTests
     {
         using var managed = Managed();
         using var torch = Torch();
-        var batch = _data.Dataset.Train.Take(4).ToList();
+        var batch = _job.Data.Dataset.Train.Take(4).ToList();
         foreach (var kind in new[] { WarmUpKind.Language, WarmUpKind.Recommendation, WarmUpKind.Language })
         {
             var m = managed.WarmUpStep(kind, batch, 1e-3);
@@ -75,8 +56,8 @@ public sealed class TorchLearnerParityTests
         using var managed = Managed();
         using var torch = Torch();
         var rows = Rows(managed);
-        var m = RecPOUpdate.Learn(managed, rows, _options, 1e-3);
-        var t = RecPOUpdate.Learn(torch, rows, _options, 1e-3);
+        var m = RecPOUpdate.Learn(managed, rows, _job.Options, 1e-3);
+        var t = RecPOUpdate.Learn(torch, rows, _job.Options, 1e-3);
 
         Assert.That(t, Has.Count.EqualTo(m.Count));
         for (var i = 0; i < m.Count; i++)
@@ -102,8 +83,8 @@ public sealed class TorchLearnerParityTests
         byte[] Run()
         {
             using var torch = Torch();
-            torch.WarmUpStep(WarmUpKind.Language, _data.Dataset.Train.Take(4).ToList(), 1e-3);
-            RecPOUpdate.Learn(torch, Rows(torch), _options, 1e-3);
+            torch.WarmUpStep(WarmUpKind.Language, _job.Data.Dataset.Train.Take(4).ToList(), 1e-3);
+            RecPOUpdate.Learn(torch, Rows(torch), _job.Options, 1e-3);
             return torch.SaveWeights();
         }
         var first = Run();
@@ -115,14 +96,14 @@ public sealed class TorchLearnerParityTests
     public void Torch_weights_and_optimizer_state_round_trip_and_the_weights_load_into_the_managed_engine()
     {
         using var torch = Torch();
-        torch.WarmUpStep(WarmUpKind.Language, _data.Dataset.Train.Take(4).ToList(), 1e-3);
+        torch.WarmUpStep(WarmUpKind.Language, _job.Data.Dataset.Train.Take(4).ToList(), 1e-3);
         var weights = torch.SaveWeights();
         var optimizer = torch.SaveOptimizer();
 
         using var resumed = Torch();
         resumed.LoadWeights(weights);
         resumed.LoadOptimizer(optimizer);
-        var batch = _data.Dataset.Train.Skip(4).Take(4).ToList();
+        var batch = _job.Data.Dataset.Train.Skip(4).Take(4).ToList();
         torch.WarmUpStep(WarmUpKind.Language, batch, 1e-3);
         resumed.WarmUpStep(WarmUpKind.Language, batch, 1e-3);
         Assert.That(resumed.SaveWeights(), Is.EqualTo(torch.SaveWeights()), "a resumed optimizer continues exactly");
@@ -132,45 +113,5 @@ public sealed class TorchLearnerParityTests
         Assert.That(MaxDifference(managed.SaveWeights(), weights), Is.Zero);
         Assert.That(() => torch.LoadOptimizer(managed.SaveOptimizer()),
             Throws.InstanceOf<InvalidDataException>().With.Message.Contains("torch backend"));
-    }
-
-    /// <summary>Learn rows from groups the policy samples, with fixed advantages of both signs and every other row relabelled.</summary>
-    private List<LearnRow> Rows(IPolicyCompute policy)
-    {
-        var items = new float[_data.ItemCount * policy.EmbeddingSize];
-        policy.EncodeItems(1, _data.ItemCount, items);
-        var table = new ItemEmbeddings(1, _data.ItemCount, policy.EmbeddingSize, items);
-        var o = _options.Rollout;
-        var rows = new List<LearnRow>();
-        for (var s = 0; s < 4; s++)
-        {
-            var sample = _data.Dataset.Train[s];
-            var group = policy.SampleGroup(sample, new GroupSampling(o.GroupSize, o.Temperature, o.TopK, o.TopP, o.MaxNewTokens, 7, 1, (ulong)s), table);
-            for (var j = 0; j < group.Trajectories.Count; j++)
-            {
-                var t = group.Trajectories[j];
-                rows.Add(new LearnRow(sample, group.PromptTokens, t.Tokens, t.SamplingLogprobs, j % 2 == 0 ? 1.0 : -0.7, (j + s) % 2, t.AnswerAppended));
-            }
-        }
-        return rows;
-    }
-
-    /// <summary>Largest absolute difference between two weight blobs, read by the managed reader.</summary>
-    private double MaxDifference(byte[] a, byte[] b)
-    {
-        var policy = new R2ecPolicyFactory(_options).CreatePolicy(_tokenizer, 0);
-        policy.LoadWeights(a);
-        var left = policy.ExportTensors();
-        policy.LoadWeights(b);
-        var right = policy.ExportTensors();
-        var max = 0.0;
-        for (var i = 0; i < left.Count; i++)
-        {
-            var x = left[i].Value.Span;
-            var y = right[i].Value.Span;
-            for (var j = 0; j < x.Length; j++)
-                max = Math.Max(max, Math.Abs(x[j] - y[j]));
-        }
-        return max;
     }
 }

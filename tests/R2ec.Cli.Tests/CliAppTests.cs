@@ -79,6 +79,9 @@ public sealed class CliAppTests
             Assert.That(stdout, Does.Contain("full ranking over 30 items").And.Contain("NDCG@10"));
             Assert.That(Directory.GetDirectories(output).SelectMany(d => Directory.GetFiles(Path.Combine(d, "checkpoints"), "*", SearchOption.AllDirectories)),
                 Is.Not.Empty, "the torch learner's checkpoints are written in the shared format");
+            var events = Directory.GetFiles(output, "events.out.tfevents.*", SearchOption.AllDirectories).Single();
+            Assert.That(R2ec.Training.TensorBoard.ScalarEvents.Read(events).Select(e => e.Tag), Does.Contain("recpo/gradNorm").And.Contain("lmwarmup/loss"),
+                "the step scalars are written for TensorBoard under runs/<name>/tensorboard");
         }
         finally
         {

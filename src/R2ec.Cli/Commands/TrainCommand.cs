@@ -8,6 +8,7 @@ using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
+using R2ec.Training.TensorBoard;
 using Serilog;
 using Spectre.Console;
 
@@ -109,6 +110,9 @@ public static class TrainCommand
         {
             result = await new TrainingJob(options, data, EngineBackends.Factory(options), run, Log.Logger).RunAsync(signals.Token);
         }
+        // Step scalars for TensorBoard (runs/<name>/tensorboard), from the run's metrics file, on either backend.
+        if (File.Exists(run.Metrics))
+            ScalarEvents.WriteFromMetrics(run.Metrics, Path.Combine(run.Root, "tensorboard"));
         if (!result.Completed)
         {
             output.WriteLine($"interrupted at {JobStages.Name(result.State.Stage)} step {result.State.Step}; resume with: r2ec train --resume {run.Root}");

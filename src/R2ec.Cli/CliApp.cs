@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(globals, output));
         root.Subcommands.Add(ParquetCommand.Create(globals, output));
         root.Subcommands.Add(TrainCommand.Create(globals, output));
+        root.Subcommands.Add(ExperimentCommand.Create(globals, output));
         root.Subcommands.Add(NodeCommand.Create(globals, output));
 
         var parse = root.Parse(args);
@@ -52,6 +53,12 @@ public static class CliApp
         {
             error.WriteLine($"r2ec: {message.ReplaceLineEndings(" ")}");
             return ExitUsage;
+        }
+        catch (R2ec.Training.Jobs.StepFailedException e)
+        {
+            // A step whose groups never arrived ends the job (DESIGN.md §5); the run directory keeps the last checkpoint.
+            error.WriteLine($"r2ec: {e.Message}");
+            return ExitFailure;
         }
         catch (Exception e)
         {

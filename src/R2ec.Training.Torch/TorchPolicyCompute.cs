@@ -126,9 +126,15 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     /// <inheritdoc />
     public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
     {
-        var trajectory = TorchGroupDecoder.Generator(_model).Greedy([_prompts.User(sample)], _prompts.Greedy(reasoning, maxNewTokens))[0];
+        var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
         RecHead.Scores(trajectory.UserEmbedding, _prompts.Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
     }
+
+    /// <inheritdoc />
+    public string? GreedyReasoning(Sample sample, int maxNewTokens) => _prompts.Tokenizer.Decode(Greedy(sample, maxNewTokens).CompletionIds);
+
+    private R2ec.Model.Sampling.Trajectory Greedy(Sample sample, int maxNewTokens) =>
+        TorchGroupDecoder.Generator(_model).Greedy([_prompts.User(sample)], _prompts.Greedy(maxNewTokens > 0, maxNewTokens))[0];
 
     /// <inheritdoc />
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)

@@ -138,6 +138,36 @@ public sealed class CliAppTests
         Assert.That(bad.Err, Does.Contain("unknown configuration section 'Nope'"));
     }
 
+    [Test]
+    public void Train_StepWhoseGroupNeverArrives_ExitsNonZeroWithinDeadlineTimesAttempts_NamingTheStepAndTheSample()
+    {
+        var dir = Directory.CreateTempSubdirectory("r2ec-stepfail-");
+        try
+        {
+            string[] sets =
+            [
+                "Data:SyntheticUsers=20", "Data:SyntheticItems=30", "Data:HistoryWindow=4", "Data:EvalUsers=4",
+                "Stages:LmWarmupSteps=1", "Stages:RecWarmupSteps=1", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2",
+                "Stages:TokenizerVocabulary=300", "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
+                "Rollout:GroupSize=2", "Rollout:MaxNewTokens=4", "Rollout:Workers=2", "Schedule:EvalInterval=0",
+                "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",
+                "Engine:Threads=1", "Logging:Format=Json", $"Run:OutputDirectory={dir.FullName}",
+                "Faults:RolloutDropStep=0", "Learner:StepDeadlineSeconds=0.5", "Learner:MaxRequestAttempts=2",
+            ];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (code, output, error) = Run(["train", .. sets.SelectMany(s => new[] { "--set", s })]);
+
+            Assert.That(code, Is.EqualTo(CliApp.ExitFailure));
+            Assert.That(error, Does.Match(@"RecPO step 0 failed: samples \d+ still missing after 2 attempts"));
+            Assert.That(output, Does.Not.Contain("| R2ec (RecPO) |"), "no table is printed for a failed job");
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMinutes(2)), "the job ended instead of waiting for a driver timeout");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     private static (int Code, string Out, string Err) RunProcess(params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")

@@ -1,19 +1,24 @@
 using Google.Protobuf;
 using R2ec.Actors.Runtime;
+using R2ec.Training.Learning;
 using R2ec.Training.Messages;
 
 namespace R2ec.Training.Actors;
 
 /// <summary>
-/// The coordinator (DESIGN.md §2 steps 1-2, §5): for each RecPO step it tells the learner the step's samples, sends
-/// one rollout request per sample to the rollout pool, and, when a deadline passes with groups missing (a worker died
-/// with the request), re-requests exactly the missing samples. It answers the driver's <see cref="RunStep"/> with the
-/// learner's <see cref="StepCompleted"/>.
+/// The coordinator owns each RecPO step (DESIGN.md §2 steps 1-2, §5): it hands out one rollout request per sample,
+/// collects the rewarded groups and accepts each (step, sample) once, handles the deadline by re-requesting exactly
+/// the missing samples, and, once every group is in, gives the learner the step's batch ordered by (user, sample)
+/// followed by <see cref="LearnStep"/>. It answers the driver's <see cref="RunStep"/> with the learner's
+/// <see cref="StepCompleted"/>, or with <see cref="StepFailed"/> naming the step and the missing samples when they
+/// are still missing after <c>Learner:MaxRequestAttempts</c> attempts, so a step never outlives deadline × attempts.
 /// </summary>
 internal sealed class Coordinator(JobContext job) : Actor
 {
     private RunStep? _current;
     private IActorRef? _replyTo;
+    private StepCollector? _collector;
+    private bool _handedOver;
     private uint _rerequests;
     private System.Diagnostics.Stopwatch _clock = new();
     private CancellationTokenSource? _deadline;
@@ -31,50 +36,115 @@ internal sealed class Coordinator(JobContext job) : Actor
             case RunStep run:
                 await StartAsync(run);
                 break;
-            case StepDeadline deadline when _current is not null && deadline.Step == _current.Step:
+            case RewardedGroup group:
+                await CollectAsync(group);
+                break;
+            case StepDeadline deadline when _current is not null && !_handedOver && deadline.Step == _current.Step:
                 await OnDeadlineAsync(deadline);
                 break;
             case StepCompleted completed when _current is not null && completed.Step == _current.Step:
-                _deadline?.Cancel();
                 completed.Metrics.StepSeconds = _clock.Elapsed.TotalSeconds;
                 completed.Metrics.Rerequests = _rerequests;
-                _current = null;
-                await _replyTo!.TellAsync(completed, Context.Self);
+                await EndStepAsync(completed);
                 break;
         }
     }
 
     private async Task StartAsync(RunStep run)
     {
+        if (_current is not null)
+            throw new InvalidOperationException($"RunStep {run.Step} arrived while step {_current.Step} is still running");
         _current = run;
         _replyTo = Context.Sender ?? throw new InvalidOperationException("RunStep must be asked, so the coordinator can answer it");
+        _collector = new StepCollector(run.Step, run.SampleIndices);
+        _handedOver = false;
         _rerequests = 0;
         _clock = System.Diagnostics.Stopwatch.StartNew();
-        await Context.System.Resolve(job.Learner).TellAsync(new StepPlan
-        {
-            Step = run.Step, SampleIndices = { run.SampleIndices }, PolicyVersion = run.PolicyVersion, LearningRate = run.LearningRate,
-            ItemTableVersion = run.ItemTableVersion,
-        }, Context.Self);
         await RequestAsync(run.SampleIndices, attempt: 0);
+    }
+
+    private async Task CollectAsync(RewardedGroup group)
+    {
+        if (group.Group.Incarnation != job.Incarnation)
+        {
+            // Sampled for a run of the job that was killed and resumed: the resumed run requests its own groups.
+            Ignore(group, "StaleIncarnation");
+            return;
+        }
+        if (_collector is null)
+        {
+            Ignore(group, nameof(GroupAcceptance.OtherStep));
+            return;
+        }
+        var outcome = _collector.Offer(group);
+        if (outcome != GroupAcceptance.Accepted)
+        {
+            Ignore(group, outcome.ToString());
+            return;
+        }
+        // The job's accounting: one such event per (step, sample) proves each group was used exactly once.
+        Context.Log.Debug("Coordinator accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
+            group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
+        job.Metrics.Increment("r2ec_coordinator_groups_accepted_total", "Rewarded groups the coordinator accepted for learning, each (step, sample) once.");
+        if (_collector.IsComplete && !_handedOver)
+            await HandOverAsync();
+    }
+
+    private void Ignore(RewardedGroup group, string outcome)
+    {
+        Context.Log.Debug("Coordinator ignored group of step {Step}, sample {Sample}: {Outcome} (incarnation {Incarnation})",
+            group.Group.Step, group.Group.SampleIndex, outcome, group.Group.Incarnation);
+        job.Metrics.Increment("r2ec_coordinator_groups_ignored_total", "Rewarded groups the coordinator did not accept, by reason.", 1, ("reason", outcome));
+    }
+
+    /// <summary>Sends the learner the step's groups in (user, sample) order, then the message that closes the batch.</summary>
+    private async Task HandOverAsync()
+    {
+        _handedOver = true;
+        _deadline?.Cancel();
+        var run = _current!;
+        var learner = Context.System.Resolve(job.Learner);
+        var groups = _collector!.Ordered();
+        var rollout = _clock.Elapsed.TotalSeconds;
+        foreach (var group in groups)
+            await learner.TellAsync(group, Context.Self);
+        await learner.TellAsync(new LearnStep
+        {
+            Step = run.Step, GroupCount = (uint)groups.Count, LearningRate = run.LearningRate, ItemTableVersion = run.ItemTableVersion,
+            RolloutSeconds = rollout, GroupsDropped = (uint)_collector.Duplicates,
+        }, Context.Self);
     }
 
     private async Task OnDeadlineAsync(StepDeadline deadline)
     {
-        var status = await Context.System.Resolve(job.Learner)
-            .AskAsync<StepStatus>(new StepStatusRequest { Step = deadline.Step }, TimeSpan.FromSeconds(30));
-        if (status.Completed || status.Missing.Count == 0)
+        var missing = _collector!.Missing;
+        if (missing.Count == 0)
             return;
         var next = deadline.Attempt + 1;
         if (next >= job.Options.Learner.MaxRequestAttempts)
         {
-            Context.Log.Error("Step {Step}: samples {Missing} still missing after {Attempts} attempts; the step cannot complete",
-                deadline.Step, status.Missing.ToArray(), next);
+            Context.Log.Error("Step {Step} failed: samples {Missing} still missing after {Attempts} attempts of {DeadlineSeconds} s each",
+                deadline.Step, missing.ToArray(), next, job.Options.Learner.StepDeadlineSeconds);
+            await EndStepAsync(new StepFailed
+            {
+                Step = deadline.Step, Missing = { missing }, Attempts = next, DeadlineSeconds = job.Options.Learner.StepDeadlineSeconds,
+            });
             return;
         }
         Context.Log.Warning("Step {Step}: {Count} groups missing at the deadline (samples {Missing}); re-requesting, attempt {Attempt}",
-            deadline.Step, status.Missing.Count, status.Missing.ToArray(), next);
-        _rerequests += (uint)status.Missing.Count;
-        await RequestAsync(status.Missing, next);
+            deadline.Step, missing.Count, missing.ToArray(), next);
+        _rerequests += (uint)missing.Count;
+        await RequestAsync(missing, next);
+    }
+
+    private async Task EndStepAsync(IMessage answer)
+    {
+        _deadline?.Cancel();
+        var replyTo = _replyTo!;
+        _current = null;
+        _collector = null;
+        _replyTo = null;
+        await replyTo.TellAsync(answer, Context.Self);
     }
 
     private async Task RequestAsync(IEnumerable<ulong> samples, uint attempt)
@@ -82,7 +152,7 @@ internal sealed class Coordinator(JobContext job) : Actor
         var run = _current!;
         var train = job.Data.Dataset.Train;
         var pool = Context.System.Resolve(JobContext.RolloutPool);
-        var faultStep = job.Options.Faults.RolloutFailStep;
+        var faults = job.Options.Faults;
         var tokenizer = Held(JobContext.TokenizerKind, 0);
         var weights = Held(JobContext.WeightsKind, run.PolicyVersion);
         var table = Held(JobContext.ItemsKind, run.ItemTableVersion);
@@ -102,11 +172,14 @@ internal sealed class Coordinator(JobContext job) : Actor
                 ItemTable = table,
                 Incarnation = job.Incarnation,
             };
-            if (faultStep >= 0 && (ulong)faultStep == run.Step && index == run.SampleIndices[0])
+            var first = index == run.SampleIndices[0];
+            if (first && faults.RolloutFailStep >= 0 && (ulong)faults.RolloutFailStep == run.Step)
             {
                 request.InjectFault = true;
                 request.FaultSample = index;
             }
+            if (first && faults.RolloutDropStep >= 0 && (ulong)faults.RolloutDropStep == run.Step)
+                request.InjectDrop = true;
             await pool.TellAsync(request, Context.Self);
         }
         _deadline?.Cancel();

@@ -9,10 +9,12 @@ using R2ec.Training.Messages;
 namespace R2ec.Training.Actors;
 
 /// <summary>
-/// The learner (DESIGN.md §2 step 5): collects a step's rewarded groups (each (step, sample) once), orders them by
-/// (user, sample), runs μ PPO epochs of mini-batches, publishes weights version v+1 and, every
-/// <c>Rollout:ItemTableRefresh</c> versions, the item table built from them, then reports the step. It also runs the
-/// warm-up stages' optimizer steps and snapshots / restores its weights and optimizer for checkpoints.
+/// The learner (DESIGN.md §2 step 5) owns the policy: its weights, its optimizer and its version. For a RecPO step it
+/// receives from the coordinator the step's rewarded groups, already de-duplicated and ordered by (user, sample), then
+/// <see cref="LearnStep"/>; it runs μ PPO epochs of mini-batches, publishes weights version v+1 and, every
+/// <c>Rollout:ItemTableRefresh</c> versions, has the item-table builder encode the table (a message exchange: the
+/// step completes when <see cref="ItemTablePublished"/> comes back), then reports the step to the coordinator. It also
+/// runs the warm-up stages' optimizer steps and snapshots / restores its weights and optimizer for checkpoints.
 /// Its weights live only here; a learner that fails is not restarted in place: the job resumes from a checkpoint.
 /// </summary>
 internal sealed class Learner(JobContext job) : Actor
@@ -20,11 +22,11 @@ internal sealed class Learner(JobContext job) : Actor
     private IPolicyCompute? _policy;
     private ulong _version;
     private ulong _itemTableVersion;
-    private ulong? _lastCompletedStep;
-    private StepCollector? _collector;
-    private StepPlan? _plan;
-    private readonly List<RewardedGroup> _early = [];
-    private Stopwatch _stepClock = new();
+    private readonly List<RewardedGroup> _batch = [];
+    private PendingStep? _pending;
+
+    /// <summary>A learned step waiting for its item table before it is reported.</summary>
+    private sealed record PendingStep(StepCompleted Completed, Stopwatch EncodeClock, Stopwatch BroadcastClock, double RolloutSeconds, Stopwatch Clock);
 
     protected override Task OnStartedAsync()
     {
@@ -42,27 +44,20 @@ internal sealed class Learner(JobContext job) : Actor
     {
         switch (message)
         {
-            case StepPlan plan:
-                _plan = plan;
-                _itemTableVersion = plan.ItemTableVersion;
-                _collector = new StepCollector(plan.Step, plan.SampleIndices);
-                _stepClock = Stopwatch.StartNew();
-                var early = _early.Where(g => g.Group.Step == plan.Step).ToList();
-                _early.RemoveAll(g => g.Group.Step <= plan.Step);
-                foreach (var g in early)
-                    await OfferAsync(g);
-                break;
             case RewardedGroup group:
-                if (_collector is null || group.Group.Step > _collector.Step)
-                    _early.Add(group); // crossed its step's plan; kept until the plan arrives
-                else
-                    await OfferAsync(group);
+                if (_batch.Count > 0 && _batch[0].Group.Step != group.Group.Step)
+                    throw new InvalidOperationException(
+                        $"the coordinator sent a group of step {group.Group.Step} into the open batch of step {_batch[0].Group.Step}");
+                _batch.Add(group);
                 break;
-            case StepStatusRequest status:
-                var reply = new StepStatus { Step = status.Step, Completed = _lastCompletedStep >= status.Step };
-                if (!reply.Completed && _collector?.Step == status.Step)
-                    reply.Missing.AddRange(_collector.Missing);
-                Context.Reply(reply);
+            case LearnStep learn:
+                await LearnAndPublishAsync(learn);
+                break;
+            case ItemTablePublished table when _pending is { } pending && table.Version == _version:
+                _pending = null;
+                _itemTableVersion = table.Version;
+                job.Store.Forget(JobContext.ItemsKind, table.Version);
+                await CompleteAsync(pending, pending.EncodeClock.Elapsed.TotalSeconds);
                 break;
             case WarmUpStep warm:
                 Context.Reply(WarmUp(warm));
@@ -80,42 +75,20 @@ internal sealed class Learner(JobContext job) : Actor
         }
     }
 
-    private async Task OfferAsync(RewardedGroup group)
+    private async Task LearnAndPublishAsync(LearnStep learn)
     {
-        if (group.Group.Incarnation != job.Incarnation)
-        {
-            // Sampled for a run of the job that was killed and resumed: the resumed run requests its own groups.
-            Context.Log.Debug("Learner ignored group of step {Step}, sample {Sample}: {Outcome} (incarnation {Incarnation})",
-                group.Group.Step, group.Group.SampleIndex, "StaleIncarnation", group.Group.Incarnation);
-            CountIgnored("StaleIncarnation");
-            return;
-        }
-        var outcome = _collector!.Offer(group);
-        if (outcome != GroupAcceptance.Accepted)
-        {
-            Context.Log.Debug("Learner ignored group of step {Step}, sample {Sample}: {Outcome}", group.Group.Step, group.Group.SampleIndex, outcome);
-            CountIgnored(outcome.ToString());
-            return;
-        }
-        // The learner's accounting: one such event per (step, sample) proves each group was used exactly once.
-        Context.Log.Debug("Learner accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
-            group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
-        job.Metrics.Increment("r2ec_learner_groups_accepted_total", "Rewarded groups the learner used, each (step, sample) once.");
-        if (_collector.IsComplete)
-            await LearnAndPublishAsync();
-    }
-
-    private void CountIgnored(string outcome) =>
-        job.Metrics.Increment("r2ec_learner_groups_ignored_total", "Rewarded groups the learner did not use, by reason.", 1, ("reason", outcome));
-
-    private async Task LearnAndPublishAsync()
-    {
-        var collected = _stepClock.Elapsed;
+        var clock = Stopwatch.StartNew();
+        var groups = _batch.ToList();
+        _batch.Clear();
+        if (groups.Count != (int)learn.GroupCount || groups.Any(g => g.Group.Step != learn.Step))
+            throw new InvalidOperationException(
+                $"step {learn.Step}: the coordinator announced {learn.GroupCount} groups, the learner holds {groups.Count} " +
+                $"(steps {string.Join(", ", groups.Select(g => g.Group.Step).Distinct())})");
+        _itemTableVersion = learn.ItemTableVersion;
         var options = job.Options;
-        var groups = _collector!.Ordered();
         var rows = RecPOUpdate.Rows(groups, job.Data.Dataset.Train);
         var learnClock = Stopwatch.StartNew();
-        var stats = RecPOUpdate.Learn(_policy!, rows, options, _plan!.LearningRate);
+        var stats = RecPOUpdate.Learn(_policy!, rows, options, learn.LearningRate);
         var learnSeconds = learnClock.Elapsed.TotalSeconds;
 
         var broadcastClock = Stopwatch.StartNew();
@@ -123,36 +96,38 @@ internal sealed class Learner(JobContext job) : Actor
         var weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights());
         job.Store.Forget(JobContext.WeightsKind, _version - 1);
         await Context.System.Resolve(JobContext.WeightsTopic).TellAsync(
-            new WeightsPublished { Version = _version, Blob = weights, Step = _collector.Step }, Context.Self);
-        var encodeSeconds = 0.0;
-        if (_version % (ulong)options.Rollout.ItemTableRefresh == 0)
-        {
-            var encodeClock = Stopwatch.StartNew();
-            var table = await Context.System.Resolve(job.ItemTableBuilder)
-                .AskAsync<ItemTablePublished>(new BuildItemTable { Version = _version, Weights = weights }, TimeSpan.FromMinutes(10));
-            _itemTableVersion = table.Version;
-            job.Store.Forget(JobContext.ItemsKind, table.Version);
-            encodeSeconds = encodeClock.Elapsed.TotalSeconds;
-        }
-        var broadcastSeconds = broadcastClock.Elapsed.TotalSeconds;
+            new WeightsPublished { Version = _version, Blob = weights, Step = learn.Step }, Context.Self);
 
         var metrics = StepStatistics.Summarize(groups, stats, _version - 1);
-        var total = _stepClock.Elapsed.TotalSeconds;
-        metrics.RolloutSeconds = collected.TotalSeconds;
+        metrics.RolloutSeconds = learn.RolloutSeconds;
         metrics.LearnSeconds = learnSeconds;
-        metrics.BroadcastSeconds = broadcastSeconds;
-        metrics.LearnerComputeSeconds = learnSeconds + encodeSeconds;
-        metrics.TokensPerSecond = collected.TotalSeconds > 0 ? metrics.GeneratedTokens / collected.TotalSeconds : 0;
+        metrics.TokensPerSecond = learn.RolloutSeconds > 0 ? metrics.GeneratedTokens / learn.RolloutSeconds : 0;
         // Counted from the groups rather than configured: on a cluster the learner does not know how many workers there are.
         metrics.RolloutWorkers = (uint)groups.Select(g => g.Group.Worker).Distinct(StringComparer.Ordinal).Count();
+        metrics.GroupsDropped = learn.GroupsDropped;
+        var pending = new PendingStep(new StepCompleted { Step = learn.Step, PolicyVersion = _version, Metrics = metrics },
+            Stopwatch.StartNew(), broadcastClock, learn.RolloutSeconds, clock);
+        if (_version % (ulong)options.Rollout.ItemTableRefresh == 0)
+        {
+            // The builder answers with ItemTablePublished; the step completes then, and the learner's thread is free meanwhile.
+            _pending = pending;
+            await Context.System.Resolve(job.ItemTableBuilder).TellAsync(new BuildItemTable { Version = _version, Weights = weights }, Context.Self);
+            return;
+        }
+        await CompleteAsync(pending, encodeSeconds: 0);
+    }
+
+    private async Task CompleteAsync(PendingStep pending, double encodeSeconds)
+    {
+        var metrics = pending.Completed.Metrics;
+        var total = pending.RolloutSeconds + pending.Clock.Elapsed.TotalSeconds;
+        metrics.BroadcastSeconds = pending.BroadcastClock.Elapsed.TotalSeconds;
+        metrics.LearnerComputeSeconds = metrics.LearnSeconds + encodeSeconds;
         metrics.RolloutIdleRatio = Math.Clamp(1 - metrics.RolloutComputeSeconds / (Math.Max(1, metrics.RolloutWorkers) * Math.Max(total, 1e-9)), 0, 1);
-        metrics.LearnerIdleRatio = Math.Clamp(collected.TotalSeconds / Math.Max(total, 1e-9), 0, 1);
+        metrics.LearnerIdleRatio = Math.Clamp(pending.RolloutSeconds / Math.Max(total, 1e-9), 0, 1);
         metrics.RewardIdleRatio = Math.Clamp(1 - metrics.RewardSeconds / Math.Max(total, 1e-9), 0, 1);
-        metrics.GroupsDropped = (uint)_collector.Duplicates;
-        _lastCompletedStep = _collector.Step;
-        var completed = new StepCompleted { Step = _collector.Step, PolicyVersion = _version, Metrics = metrics, ItemTableVersion = _itemTableVersion };
-        _collector = null;
-        await Context.System.Resolve(job.Coordinator).TellAsync(completed, Context.Self);
+        pending.Completed.ItemTableVersion = _itemTableVersion;
+        await Context.System.Resolve(job.Coordinator).TellAsync(pending.Completed, Context.Self);
     }
 
     private WarmUpDone WarmUp(WarmUpStep warm)
@@ -172,7 +147,8 @@ internal sealed class Learner(JobContext job) : Actor
 
     private Snapshot Snapshot(SnapshotRequest request)
     {
-        _version = request.Version;
+        if (request.AdvanceVersion)
+            _version++;
         var snapshot = new Snapshot { Version = _version, Weights = job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights()) };
         if (request.IncludeOptimizer)
         {

@@ -6,7 +6,7 @@ using R2ec.Training.Scoring;
 
 namespace R2ec.Training.Actors;
 
-/// <summary>The reward actor (DESIGN.md §2 step 4): fused rewards, advantages and relabel mask per group, then on to the learner. Stateless.</summary>
+/// <summary>The reward actor (DESIGN.md §2 step 4): fused rewards, advantages and relabel mask per group, then back to the coordinator, which owns the step. Stateless.</summary>
 internal sealed class RewardActor(JobContext job) : Actor
 {
     protected override async Task ReceiveAsync(IMessage message)
@@ -16,6 +16,6 @@ internal sealed class RewardActor(JobContext job) : Actor
         var clock = Stopwatch.StartNew();
         var rewarded = GroupRewarder.Reward(group, job.Options.RecPO);
         rewarded.RewardSeconds = clock.Elapsed.TotalSeconds;
-        await Context.System.Resolve(job.Learner).TellAsync(rewarded, Context.Self);
+        await Context.System.Resolve(job.Coordinator).TellAsync(rewarded, Context.Self);
     }
 }

@@ -42,6 +42,13 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
         var reward = Context.System.Resolve(Job.Reward);
         Context.Log.Debug("Rollout request: step {Step}, samples {Samples}, attempt {Attempt}, policy version {PolicyVersion}",
             request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), request.Attempt, request.PolicyVersion);
+        if (request.InjectDrop)
+        {
+            // Fault injection (Faults:RolloutDropStep): no worker ever answers this request, so its step must fail the job.
+            Context.Log.Warning("Rollout request of step {Step}, samples {Samples} dropped: {Reason}",
+                request.Step, request.Samples.Select(s => s.SampleIndex).ToArray(), "fault injection (Faults:RolloutDropStep)");
+            return;
+        }
         IPolicyCompute policy;
         ItemEmbeddings items;
         try

@@ -141,16 +141,17 @@ public static class ClusterNode
         var capacity = roles.HasFlag(NodeRoles.Rollout) ? options.Rollout.Workers : 1;
         system.Spawn("membership-announcer", HeartbeatAnnouncer.Props(NodeRoleNames.Format(roles), capacity, membership));
         if (roles.HasFlag(NodeRoles.Reward))
-            TrainingJob.SpawnReward(system, job);
+            JobActors.SpawnReward(system, job);
         if (roles.HasFlag(NodeRoles.Rollout))
-            TrainingJob.SpawnWorkers(system, job);
+            JobActors.SpawnWorkers(system, job);
         Volatile.Write(ref ready.Value, true);
         log.Information("Node {Node} ready: {Workers} rollout workers, reward actor {Reward}", node,
             roles.HasFlag(NodeRoles.Rollout) ? options.Rollout.Workers : 0, roles.HasFlag(NodeRoles.Reward));
 
         var stopped = Task.Delay(Timeout.Infinite, stop);
         var first = await Task.WhenAny(shutdown.Task, leave.Left, stopped);
-        var reason = first == shutdown.Task ? $"the job driver said: {shutdown.Task.Result.Reason}"
+        // Awaited although complete (WhenAny returned it), so no blocking accessor appears in the node's code.
+        var reason = first == shutdown.Task ? $"the job driver said: {(await shutdown.Task).Reason}"
             : first == leave.Left ? "asked to leave (signal)"
             : "stopped";
         Volatile.Write(ref ready.Value, false);

@@ -100,9 +100,15 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
 
     public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
     {
-        var trajectory = new Generator(_policy).Greedy([UserPrompt(sample)], _prompts.Greedy(reasoning, maxNewTokens))[0];
+        // Without reasoning: no sampled tokens, only the appended <answer>, so the head reads the state right after the prompt.
+        var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
         RecHead.Scores(trajectory.UserEmbedding, _prompts.Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
     }
+
+    public string? GreedyReasoning(Sample sample, int maxNewTokens) => _prompts.Tokenizer.Decode(Greedy(sample, maxNewTokens).CompletionIds);
+
+    private Trajectory Greedy(Sample sample, int maxNewTokens) =>
+        new Generator(_policy).Greedy([UserPrompt(sample)], _prompts.Greedy(maxNewTokens > 0, maxNewTokens))[0];
 
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
     {

@@ -472,6 +472,13 @@ public sealed class FaultOptions
     [Description("RecPO step whose first rollout request throws, -1 = off")]
     public int RolloutFailStep { get; init; } = -1;
 
+    /// <summary>
+    /// RecPO step (0-based) whose first sample every rollout worker drops on every attempt, so that the step cannot
+    /// complete and the job fails naming it; -1 disables it.
+    /// </summary>
+    [Description("RecPO step whose first sample every worker drops (the job must fail), -1 = off")]
+    public int RolloutDropStep { get; init; } = -1;
+
     /// <summary>Delay before a failed actor's first restart, in seconds (doubling to ten times as much).</summary>
     [Description("first restart backoff in seconds (DESIGN.md §5: 3)")]
     public double RestartBackoffSeconds { get; init; } = 3;
@@ -479,6 +486,7 @@ public sealed class FaultOptions
     internal void Validate()
     {
         JobOptions.Require(RolloutFailStep >= -1, "Faults:RolloutFailStep", "must be -1 (off) or a step number", RolloutFailStep);
+        JobOptions.Require(RolloutDropStep >= -1, "Faults:RolloutDropStep", "must be -1 (off) or a step number", RolloutDropStep);
         JobOptions.Require(RestartBackoffSeconds >= 0 && double.IsFinite(RestartBackoffSeconds), "Faults:RestartBackoffSeconds", "must be 0 or positive", RestartBackoffSeconds);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using R2ec.Actors.Runtime;
 using R2ec.Shared;
 using R2ec.Training.Actors;
@@ -13,7 +14,7 @@ namespace R2ec.Training.Jobs;
 /// Runs the model stages of a job from a <see cref="JobState"/> (LM warm-up, recommendation warm-up, RecPO), driving
 /// the learner and coordinator by messages, and writes the checkpoints, metrics and progress of every step.
 /// </summary>
-internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob.ActorRefs refs, ILogger log, CancellationToken cancellation)
+internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints, JobContext job, JobActors refs, ILogger log, CancellationToken cancellation)
 {
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
     private (JobStage Stage, long Step, bool Completed)? _lastCheckpoint;
@@ -81,9 +82,11 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
             var test = job.Data.Dataset.Test;
             var users = job.Options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, job.Options.Data.EvalUsers);
             var ranks = await owner.EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users);
-            var row = MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks);
-            log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
-            state = state with { WithoutReasoningRanks = ranks };
+            // The same weights with greedy reasoning: what reasoning gives before RecPO has trained it.
+            var reasoned = await owner.EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
+            foreach (var row in new[] { MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks), MetricsRow.FromRanks(TrainingJob.ReasoningWithoutRecPO, reasoned) })
+                log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
+            state = state with { WithoutReasoningRanks = ranks, ReasoningWithoutRecPORanks = reasoned };
         }
         return await CheckpointAsync(state with { StageCompleted = true }, newVersion: state.Stage != JobStage.RecWarmup);
     }
@@ -97,18 +100,24 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
             state = await PublishAsync(state);
         var stageClock = Stopwatch.StartNew();
         var startStep = state.Step;
-        var stepTimeout = TimeSpan.FromSeconds(options.Learner.StepDeadlineSeconds * (options.Learner.MaxRequestAttempts + 1)) + LongAsk;
         for (var step = state.Step; step < steps; step++)
         {
             if (cancellation.IsCancellationRequested)
                 return await InterruptAsync(state);
             var (indices, next) = NextBatch(order, state.DataCursor, options.Learner.UsersPerStep);
             var lr = LearningRates.At(step, steps, options.Learner.LearningRate, options.Learner.RampUpSteps, options.Learner.Schedule);
-            var completed = await refs.Coordinator.AskAsync<StepCompleted>(new RunStep
+            // The coordinator answers within deadline × attempts plus the learning time: StepFailed when groups stay missing.
+            var answer = await refs.Coordinator.AskAsync<IMessage>(new RunStep
             {
                 Step = (ulong)step, SampleIndices = { indices }, PolicyVersion = state.PolicyVersion,
                 ItemTableVersion = state.ItemTableVersion, LearningRate = lr,
-            }, stepTimeout);
+            }, LongAsk);
+            var completed = answer switch
+            {
+                StepCompleted c => c,
+                StepFailed failed => throw new StepFailedException(failed),
+                _ => throw new InvalidOperationException($"RunStep {step} answered with {answer.Descriptor.FullName}"),
+            };
             state = state with
             {
                 Step = step + 1, DataCursor = next, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
@@ -128,7 +137,8 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
             owner.Report(new JobProgress(JobStage.RecPO, step + 1, steps, m.TokenLoss + m.ItemLoss, m.RewardMean, m.TokenLoss, m.ItemLoss,
                 m.TokensPerSecond, owner.Elapsed, Eta(stageClock, step + 1 - startStep, steps - step - 1)));
             owner.Completed(JobStage.RecPO, step + 1);
-            if (options.Schedule.EvalInterval > 0 && (step + 1) % options.Schedule.EvalInterval == 0 && step + 1 < steps
+            // The last step is validated too: settings are chosen on the valid split at the end of RecPO, never on test.
+            if (options.Schedule.EvalInterval > 0 && ((step + 1) % options.Schedule.EvalInterval == 0 || step + 1 == steps)
                 && job.Data.Dataset.Valid.Count > 0)
                 await ValidateAsync(state);
             if ((step + 1) % options.Schedule.CheckpointInterval == 0 && step + 1 < steps)
@@ -139,19 +149,19 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
 
     private async Task ValidateAsync(JobState state)
     {
-        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers);
+        var examples = new List<Experiments.ReasoningExample>();
+        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers, examples);
         var row = MetricsRow.FromRanks("valid", ranks);
-        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg });
+        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg, ["examples"] = examples, ["ranks"] = ranks });
         log.Information("Validation after RecPO step {Step}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", state.Step, row.Users, row.Hit, row.Ndcg);
     }
 
     /// <summary>Publishes the learner's current weights as a new version and builds its item table.</summary>
     private async Task<JobState> PublishAsync(JobState state)
     {
-        var version = state.PolicyVersion + 1;
-        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version }, LongAsk);
-        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = version, Weights = snapshot.Weights }, LongAsk);
-        return state with { PolicyVersion = version, ItemTableVersion = table.Version };
+        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { AdvanceVersion = true }, LongAsk);
+        var table = await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = snapshot.Version, Weights = snapshot.Weights }, LongAsk);
+        return state with { PolicyVersion = snapshot.Version, ItemTableVersion = table.Version };
     }
 
     private async Task<JobState> InterruptAsync(JobState state) =>
@@ -159,11 +169,11 @@ internal sealed class StageRunner(TrainingJob owner, JobContext job, TrainingJob
 
     private async Task<JobState> CheckpointAsync(JobState state, bool newVersion)
     {
-        var version = newVersion ? state.PolicyVersion + 1 : state.PolicyVersion;
-        state = state with { PolicyVersion = version };
-        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = version, IncludeOptimizer = true }, LongAsk);
+        // The learner owns the version: it advances it when asked and says which version it published.
+        var snapshot = await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
+        state = state with { PolicyVersion = snapshot.Version };
         var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
-        owner.Checkpoint(state, new TrainingJob.BlobStoreView(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
+        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
         _lastCheckpoint = (state.Stage, state.Step, state.StageCompleted);
         log.Information("Checkpoint written: stage {Stage:l}, step {Step}, completed {StageCompleted}, policy version {PolicyVersion}",
             JobStages.Name(state.Stage), state.Step, state.StageCompleted, state.PolicyVersion);

@@ -1,12 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Google.Protobuf;
 using R2ec.Actors.Logging;
 using R2ec.Actors.Runtime;
-using R2ec.Actors.Supervision;
 using R2ec.Training.Actors;
 using R2ec.Training.Blobs;
 using R2ec.Training.Checkpoints;
@@ -14,6 +10,7 @@ using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.DataPlane;
 using R2ec.Training.Evaluation;
+using R2ec.Training.Experiments;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
 using Serilog;
@@ -23,8 +20,9 @@ namespace R2ec.Training.Jobs;
 /// <summary>
 /// One training job: the stages of DESIGN.md §7 run in order on the actors of §2, each resumable from the newest
 /// checkpoint of the run directory. Checkpoints are written every <c>Schedule:CheckpointInterval</c> steps, at the end
-/// of every stage and when the job is cancelled; each holds weights, optimizer state, item table, tokenizer, the
-/// effective configuration and the <see cref="JobState"/> (stage, step, versions, data cursor, seed).
+/// of every stage and when the job is cancelled. The pieces are separate: <see cref="JobActors"/> is the actor layout,
+/// <see cref="StageRunner"/> runs the stages, <see cref="RunCheckpoints"/> resumes and writes checkpoints, and
+/// <see cref="RunReport"/> writes the report; this class wires them for one invocation and evaluates the test split.
 /// Randomness is keyed by (seed, step, sample, trajectory) and batches are ordered by (user, sample), so a run resumed
 /// from step k computes exactly what the uninterrupted run computed.
 /// </summary>
@@ -33,13 +31,15 @@ public sealed class TrainingJob
     /// <summary>Row name of the recommendation warm-up evaluated without reasoning.</summary>
     public const string WithoutReasoning = "without reasoning";
 
+    /// <summary>Row name of the recommendation warm-up's weights evaluated with greedy reasoning (reasoning before RecPO trained it).</summary>
+    public const string ReasoningWithoutRecPO = "reasoning without RecPO";
+
     /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
     public const string WithRecPO = "R2ec (RecPO)";
 
     /// <summary>The method name of the RecPO weights scored without reasoning (the head right after the prompt).</summary>
     public const string RecPOWithoutReasoning = "RecPO weights without reasoning";
 
-    private static readonly JsonSerializerOptions StateJson = new() { Converters = { new JsonStringEnumConverter() } };
     private static readonly TimeSpan LongAsk = TimeSpan.FromMinutes(30);
 
     private readonly JobOptions _options;
@@ -47,10 +47,13 @@ public sealed class TrainingJob
     private readonly IPolicyFactory _factory;
     private readonly RunDirectory _run;
     private readonly ILogger _outerLogger;
-    private readonly CheckpointStore _checkpoints;
+    private readonly RunCheckpoints _checkpoints;
     private readonly Stopwatch _clock = new();
 
     private readonly JobPlacement _placement;
+
+    // The final R2ec evaluation's first samples with their reasoning, for the report.
+    private List<ReasoningExample> Examples { get; } = [];
 
     /// <summary>Prepares a job in <paramref name="run"/> with every actor in this process; it resumes when the run directory holds a checkpoint.</summary>
     public TrainingJob(JobOptions options, TrainingData data, IPolicyFactory factory, RunDirectory run, ILogger logger)
@@ -67,7 +70,7 @@ public sealed class TrainingJob
         _factory = factory;
         _run = run;
         _outerLogger = logger;
-        _checkpoints = new CheckpointStore(run.Checkpoints, options.Schedule.CheckpointKeep);
+        _checkpoints = new RunCheckpoints(run, options);
         if (!File.Exists(run.Config))
             R2ec.Shared.AtomicFile.WriteAllText(run.Config, JobConfiguration.ToJson(options));
     }
@@ -98,8 +101,8 @@ public sealed class TrainingJob
         if (resumed is null && rejected.Count > 0)
             throw new CheckpointException($"no usable checkpoint in '{_run.Checkpoints}'; refusing to start the run again from scratch: {rejected[0]}");
         if (resumed is not null)
-            CheckFits(resumed);
-        var state = resumed is null ? Initial() : ReadState(resumed);
+            _checkpoints.CheckFits(resumed);
+        var state = resumed is null ? _checkpoints.Initial() : _checkpoints.ReadState(resumed);
         log.Information(resumed is null
                 ? "Job starting in {RunDirectory} on {Dataset} with {Model}"
                 : "Job resuming in {RunDirectory} on {Dataset} with {Model} from checkpoint {Sequence} (stage {Stage}, step {Step})",
@@ -112,9 +115,7 @@ public sealed class TrainingJob
             tokenizer = _factory.BuildTokenizer(_data, _options.Stages.TokenizerVocabulary);
             log.Information("Stage {Stage:l} done: {Bytes} bytes in {Seconds:F2} s", "tokenizer", tokenizer.Length, clock.Elapsed.TotalSeconds);
             state = state with { StageCompleted = true };
-            _checkpoints.Save(JobStages.Name(JobStage.Tokenizer), 0, true,
-                new Dictionary<string, ReadOnlyMemory<byte>> { ["tokenizer.bin"] = tokenizer, ["state.json"] = StateBytes(state), ["config.json"] = ConfigBytes() },
-                Metadata(state));
+            _checkpoints.SaveTokenizer(state, tokenizer);
         }
         else
         {
@@ -130,7 +131,7 @@ public sealed class TrainingJob
         store.Put(JobContext.TokenizerKind, 0, tokenizer);
         await using var system = new ActorSystem(job.LearnerNode,
             new ActorSystemOptions { Seed = _options.Run.Seed, Serializer = JobMessages.CreateSerializer() }, log, _placement.Fabric);
-        var refs = Spawn(system, job);
+        var refs = JobActors.Spawn(system, job, _placement);
         if (_placement.Started is { } started)
             await started(system, log, cancellationToken);
 
@@ -145,10 +146,10 @@ public sealed class TrainingJob
         }
         else
         {
-            await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = 0 }, LongAsk);
+            await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest(), LongAsk);
         }
 
-        var runner = new StageRunner(this, job, refs, log, cancellationToken);
+        var runner = new StageRunner(this, _checkpoints, job, refs, log, cancellationToken);
         state = await runner.RunAsync(state);
         if (cancellationToken.IsCancellationRequested && !(state.Stage == JobStage.RecPO && state.StageCompleted))
         {
@@ -163,72 +164,13 @@ public sealed class TrainingJob
         log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
             "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
             throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
-        _run.WriteReport(Report(rows, state, throughput));
+        _run.WriteReport(RunReport.Markdown(_run, _options, _data, _factory.Description, rows, state, throughput, _clock.Elapsed, Examples));
         log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
         if (_placement.Completed is { } completed)
             await completed(system);
         await system.ShutdownAsync(TimeSpan.FromSeconds(5));
         return new JobResult(true, rows, _run, state);
     }
-
-    internal JobState Initial() => new(JobStage.Tokenizer, 0, false, 0, 0, 0, _options.Run.Seed, null);
-
-    internal sealed record ActorRefs(IActorRef Coordinator, IActorRef Learner, IActorRef ItemTableBuilder, IActorRef Evaluator, IReadOnlyList<IActorRef> Workers);
-
-    private ActorRefs Spawn(ActorSystem system, JobContext job)
-    {
-        // Actors whose state is the job's state stop on failure (the job resumes from a checkpoint); stateless ones restart.
-        var stop = new SupervisionOptions { Decider = static _ => SupervisionDirective.Stop };
-        var restart = Restart(_options);
-        var learner = system.Spawn("learner", new Props(() => new Learner(job)) { Supervision = stop });
-        var coordinator = system.Spawn("coordinator", new Props(() => new Coordinator(job)) { Supervision = stop });
-        if (_placement.HostsReward)
-            SpawnReward(system, job);
-        var builder = system.Spawn("item-table-builder", new Props(() => new ItemTableBuilder(job)) { Supervision = restart });
-        var evaluator = system.Spawn("evaluator", new Props(() => new Evaluator(job)) { Supervision = restart });
-        var workers = _placement.HostsRollout ? SpawnWorkers(system, job) : [];
-        return new ActorRefs(coordinator, learner, builder, evaluator, workers);
-    }
-
-    private static SupervisionOptions Restart(JobOptions options)
-    {
-        var backoff = TimeSpan.FromSeconds(options.Faults.RestartBackoffSeconds);
-        return new SupervisionOptions { MinBackoff = backoff, MaxBackoff = backoff * 10 };
-    }
-
-    /// <summary>Starts the reward actor at <c>/user/reward</c> (stateless, so it restarts on failure).</summary>
-    internal static IActorRef SpawnReward(ActorSystem system, JobContext job) =>
-        system.Spawn("reward", new Props(() => new RewardActor(job)) { Supervision = Restart(job.Options) });
-
-    /// <summary>Starts <c>Rollout:Workers</c> rollout workers as members of the rollout pool.</summary>
-    internal static IReadOnlyList<IActorRef> SpawnWorkers(ActorSystem system, JobContext job)
-    {
-        var workers = new List<IActorRef>();
-        for (var i = 0; i < job.Options.Rollout.Workers; i++)
-        {
-            var worker = system.Spawn($"rollout-{i}", new Props(() => new RolloutWorker(job)) { Supervision = Restart(job.Options) });
-            system.JoinPool(JobContext.RolloutPool, worker);
-            workers.Add(worker);
-        }
-        return workers;
-    }
-
-    internal void Checkpoint(JobState state, BlobStoreView blobs)
-    {
-        var files = new Dictionary<string, ReadOnlyMemory<byte>>
-        {
-            ["tokenizer.bin"] = blobs.Tokenizer,
-            ["weights.bin"] = blobs.Weights,
-            ["optimizer.bin"] = blobs.Optimizer,
-            ["state.json"] = StateBytes(state),
-            ["config.json"] = ConfigBytes(),
-        };
-        if (blobs.Items is { } items)
-            files["items.bin"] = items;
-        _checkpoints.Save(JobStages.Name(state.Stage), state.Step, state.StageCompleted, files, Metadata(state));
-    }
-
-    internal sealed record BlobStoreView(byte[] Tokenizer, ReadOnlyMemory<byte> Weights, ReadOnlyMemory<byte> Optimizer, ReadOnlyMemory<byte>? Items);
 
     internal void Report(JobProgress progress) => Progress?.Invoke(progress);
 
@@ -248,7 +190,7 @@ public sealed class TrainingJob
 
     internal TimeSpan Elapsed => _clock.Elapsed;
 
-    private async Task<IReadOnlyList<MetricsRow>> FinalEvaluationAsync(JobContext job, ActorRefs refs, JobState state, ILogger log)
+    private async Task<IReadOnlyList<MetricsRow>> FinalEvaluationAsync(JobContext job, JobActors refs, JobState state, ILogger log)
     {
         var test = _data.Dataset.Test;
         var users = _options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, _options.Data.EvalUsers);
@@ -256,92 +198,41 @@ public sealed class TrainingJob
         var rows = new List<MetricsRow> { MetricsRow.FromRanks(PopularityBaseline.Method, popularity) };
         if (state.WithoutReasoningRanks is { } warm)
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
-        var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
+        if (state.ReasoningWithoutRecPORanks is { } reasoned)
+            rows.Add(MetricsRow.FromRanks(ReasoningWithoutRecPO, reasoned));
+        var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users, Examples);
         rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
         rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
-        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows });
+        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows, ["examples"] = Examples });
         return rows;
     }
 
-    internal async Task<int[]> EvaluateAsync(JobContext job, ActorRefs refs, JobState state, string split, bool reasoning, uint maxUsers)
+    /// <summary>How many evaluated samples the report shows with their reasoning.</summary>
+    internal const int ReportExamples = 3;
+
+    internal async Task<int[]> EvaluateAsync(JobContext job, JobActors refs, JobState state, string split, bool reasoning, uint maxUsers,
+        List<ReasoningExample>? examples = null)
     {
         var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
-            ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest { Version = state.PolicyVersion }, LongAsk)).Weights;
+            ?? (await refs.Learner.AskAsync<Snapshot>(new SnapshotRequest(), LongAsk)).Weights;
         var table = job.Store.Find(JobContext.ItemsKind, state.PolicyVersion)
             ?? (await refs.ItemTableBuilder.AskAsync<ItemTablePublished>(new BuildItemTable { Version = state.PolicyVersion, Weights = weights }, LongAsk)).Blob;
         var result = await refs.Evaluator.AskAsync<EvaluationResult>(new EvaluateRequest
         {
             Split = split, Reasoning = reasoning, Weights = weights, ItemTable = table, MaxUsers = maxUsers,
             WeightsVersion = state.PolicyVersion, ItemTableVersion = state.PolicyVersion,
-            MaxNewTokens = (uint)_options.Rollout.MaxNewTokens,
+            MaxNewTokens = (uint)_options.Rollout.MaxNewTokens, Examples = examples is null ? 0u : ReportExamples,
         }, LongAsk);
+        examples?.AddRange(result.Examples.Select(e => new ReasoningExample((int)e.Sample, (int)e.Rank, e.Reward, e.Reasoning)));
         return result.Ranks.Select(r => (int)r).ToArray();
-    }
-
-    private string Report(IReadOnlyList<MetricsRow> rows, JobState state, Throughput throughput)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"# R2ec run `{Path.GetFileName(_run.Root)}`");
-        sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- dataset: {_data.Name} ({_data.ItemCount} items, {_data.Dataset.Train.Count} train / {_data.Dataset.Valid.Count} valid / {_data.Dataset.Test.Count} test samples)");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- model: {_factory.Description}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- stages: LM warm-up {_options.Stages.LmWarmupSteps} steps, recommendation warm-up {_options.Stages.RecWarmupSteps} steps, RecPO {_options.Stages.RecPOSteps} steps; final policy version {state.PolicyVersion}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- rollout: {_options.Rollout.Workers} workers, G = {_options.Rollout.GroupSize}, {_options.Learner.UsersPerStep} users per step, seed {_options.Run.Seed}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- wall time of this invocation: {_clock.Elapsed.TotalSeconds:F1} s");
-        sb.AppendLine();
-        sb.AppendLine("Test split, full ranking over all items, history masked; every row over the same test users:");
-        sb.AppendLine();
-        sb.Append(MetricsRow.Markdown(rows));
-        sb.AppendLine();
-        sb.AppendLine("Means ± bootstrap standard errors over the users.");
-        if (rows.FirstOrDefault(r => r.Method == WithRecPO) is { } recpo && rows.FirstOrDefault(r => r.Method == WithoutReasoning) is { } plain
-            && MetricsRow.PairedLine(recpo, plain) is { } paired)
-            sb.AppendLine().AppendLine(paired);
-        sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
-        sb.AppendLine();
-        sb.Append(throughput.Markdown());
-        sb.AppendLine();
-        sb.AppendLine("Configuration: `config.json`. Events: `events.jsonl`. Per-step metrics: `metrics.jsonl`.");
-        return sb.ToString();
-    }
-
-    private static Dictionary<string, string> Metadata(JobState state) => new()
-    {
-        ["policyVersion"] = state.PolicyVersion.ToString(CultureInfo.InvariantCulture),
-        ["itemTableVersion"] = state.ItemTableVersion.ToString(CultureInfo.InvariantCulture),
-        ["dataCursor"] = state.DataCursor.ToString(CultureInfo.InvariantCulture),
-        ["seed"] = state.Seed.ToString(CultureInfo.InvariantCulture),
-    };
-
-    private static byte[] StateBytes(JobState state) => JsonSerializer.SerializeToUtf8Bytes(state, StateJson);
-
-    private byte[] ConfigBytes() => Encoding.UTF8.GetBytes(JobConfiguration.ToJson(_options));
-
-    /// <summary>Refuses a checkpoint written with another model, dataset or tokenizer than this run is configured with.</summary>
-    private void CheckFits(CheckpointManifest manifest)
-    {
-        if (!manifest.Files.Any(f => f.Name == "config.json"))
-            return; // written before checkpoints carried their configuration
-        var written = Encoding.UTF8.GetString(_checkpoints.Read(manifest, "config.json"));
-        if (CheckpointCompatibility.FirstMismatch(written, JobConfiguration.ToJson(_options)) is { } m)
-            throw new CheckpointException($"checkpoint {manifest.Sequence} in '{_run.Checkpoints}' was written with {m.Key}={m.Checkpoint}, " +
-                $"but this run has {m.Key}={m.Current}; resume with the configuration it was written with, or start a new run");
-    }
-
-    private JobState ReadState(CheckpointManifest manifest)
-    {
-        var bytes = _checkpoints.Read(manifest, "state.json");
-        return JsonSerializer.Deserialize<JobState>(bytes, StateJson)
-            ?? throw new CheckpointException($"checkpoint {manifest.Sequence} has an empty state.json");
     }
 }
 
 /// <summary>What a job run produced.</summary>
 /// <param name="Completed">False when it was interrupted (resume it with the same run directory).</param>
-/// <param name="Rows">The test table: popularity, without reasoning, R2ec (RecPO); empty when interrupted.</param>
+/// <param name="Rows">The test table: popularity, without reasoning, reasoning without RecPO, R2ec (RecPO), RecPO weights without reasoning; empty when interrupted.</param>
 /// <param name="Run">The run directory.</param>
 /// <param name="State">Where the job stands.</param>
 public sealed record JobResult(bool Completed, IReadOnlyList<MetricsRow> Rows, RunDirectory Run, JobState State);

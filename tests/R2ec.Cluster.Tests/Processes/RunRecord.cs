@@ -23,7 +23,7 @@ internal sealed record MembershipChange(int Index, string Kind, string Node, str
 /// </summary>
 internal sealed partial class RunRecord
 {
-    private const string AcceptedTemplate = "Learner accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}";
+    private const string AcceptedTemplate = "Coordinator accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}";
 
     private RunRecord(string root, string[] table, IReadOnlyList<(string Stage, long Step, SortedDictionary<string, string> Values)> metrics,
         IReadOnlyList<RunEvent> events)
@@ -55,7 +55,7 @@ internal sealed partial class RunRecord
     {
         string Counter(string name) => string.Join(", ", Metrics.Where(m => m.Stage == "recpo" && m.Values.ContainsKey(name))
             .Select(m => $"step {m.Step}: {m.Values[name]}"));
-        var ignored = Events.Where(e => e.Template.StartsWith("Learner ignored group", StringComparison.Ordinal))
+        var ignored = Events.Where(e => e.Template.StartsWith("Coordinator ignored group", StringComparison.Ordinal))
             .Select(e => $"step {e.Text("Step")} sample {e.Text("Sample")} {e.Text("Outcome")}");
         return $"re-requests [{Counter("rerequests")}]; groups dropped [{Counter("groupsDropped")}]; ignored groups [{string.Join(", ", ignored)}]";
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
 using R2ec.Training.Tests.Support;
@@ -29,21 +30,34 @@ public sealed class TrainingJobTests
     }
 
     [Test]
-    public async Task Completes_WithTheFourRowsOverTheSameTestUsers()
+    public async Task Completes_WithTheFiveRowsOverTheSameTestUsers()
     {
         var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "run")).RunAsync();
 
         Assert.That(result.Completed, Is.True);
-        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
+        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
         Assert.That(result.Rows.Select(r => r.Users).Distinct().Count(), Is.EqualTo(1));
-        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same"));
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same")
+            .And.Contain("R2ec (RecPO) − reasoning without RecPO, paired over the same"));
+        Assert.That(File.ReadAllText(result.Run.ReportHtml), Does.Contain("| R2ec (RecPO) |").And.Contain("<svg ").And.Contain("Mean training reward"));
+        // The report's examples are the first test samples of the R2ec row, at the ranks that row holds.
+        using (var final = JsonDocument.Parse(File.ReadLines(result.Run.Metrics).Last(l => l.Contains("\"stage\":\"final\"", StringComparison.Ordinal))))
+        {
+            var ranks = final.RootElement.GetProperty("examples").EnumerateArray().Select(e => e.GetProperty("Rank").GetInt32());
+            Assert.That(ranks, Is.EqualTo(result.Rows.Single(r => r.Method == TrainingJob.WithRecPO).Ranks!.Take(3)));
+        }
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("What the RecPO policy writes"));
+        // Validated every Schedule:EvalInterval steps and after the last one, each with its users' ranks.
+        var validations = R2ec.Training.Experiments.RunMetrics.Validations(result.Run.Metrics);
+        Assert.That(validations.Select(v => v.Step), Is.EqualTo(new[] { 2L, 4, 5 }));
+        Assert.That(validations.Select(v => v.Ranks!.Length), Is.All.EqualTo(validations[0].Users));
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
         Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));
     }
 
     [Test]
-    public async Task NodeMetrics_CountEveryGroupTheLearnerUsed_OncePerStepAndSample()
+    public async Task NodeMetrics_CountEveryGroupTheCoordinatorAccepted_OncePerStepAndSample()
     {
         var options = TinyJob.Options();
         var metrics = new R2ec.Training.DataPlane.NodeMetrics();
@@ -55,7 +69,7 @@ public sealed class TrainingJobTests
 
         var planned = options.Stages.RecPOSteps * options.Learner.UsersPerStep;
         Assert.That(result.Completed, Is.True);
-        Assert.That(metrics.Value("r2ec_learner_groups_accepted_total"), Is.EqualTo(planned));
+        Assert.That(metrics.Value("r2ec_coordinator_groups_accepted_total"), Is.EqualTo(planned));
         Assert.That(metrics.Value("r2ec_rollout_groups_total"), Is.GreaterThanOrEqualTo(planned));
         Assert.That(metrics.ToPrometheusText(), Does.Contain("r2ec_rollout_tokens_total"));
     }
@@ -131,5 +145,40 @@ public sealed class TrainingJobTests
         Assert.That(events, Has.None.Contains("re-requesting"));
         Assert.That(Table(faulty), Is.EqualTo(Table(clean)));
         Assert.That(RecPOLines(faulty), Is.EqualTo(RecPOLines(clean)));
+    }
+
+    private static List<System.Text.Json.JsonElement> Events(string path, string template) =>
+        File.ReadAllLines(path).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("@mt").GetString() == template).ToList();
+
+    [Test]
+    public async Task StepWhoseGroupCannotArrive_FailsTheJob_NamingTheStepAndTheSample_WithinDeadlineTimesAttempts()
+    {
+        const double deadline = 0.5;
+        const int attempts = 2;
+        var options = TinyJob.Options("Faults:RolloutDropStep=1", $"Learner:StepDeadlineSeconds={deadline}", $"Learner:MaxRequestAttempts={attempts}");
+        System.Diagnostics.Stopwatch? sinceStepOne = null;
+        var job = TinyJob.Create(options, Path.Combine(_dir, "run"), (stage, step) =>
+        {
+            if (stage == JobStage.RecPO && step == 1) sinceStepOne = System.Diagnostics.Stopwatch.StartNew();
+        });
+
+        var error = Assert.ThrowsAsync<StepFailedException>(() => job.RunAsync());
+
+        var elapsed = sinceStepOne!.Elapsed.TotalSeconds;
+        var dropped = Events(job.Run.Events, "Rollout request of step {Step}, samples {Samples} dropped: {Reason}");
+        Assert.That(dropped, Has.Count.EqualTo(attempts), "every attempt of the dropped sample was dropped");
+        var sample = dropped[0].GetProperty("Samples")[0].GetUInt64();
+        Assert.That(dropped.Select(e => e.GetProperty("Step").GetUInt64()), Is.All.EqualTo(1UL));
+        Assert.That(error!.Step, Is.EqualTo(1UL));
+        Assert.That(error.Missing, Is.EqualTo(new[] { sample }));
+        Assert.That(error.Message, Does.Contain("step 1").And.Contain($"samples {sample} "));
+        var failed = Events(job.Run.Events, "Step {Step} failed: samples {Missing} still missing after {Attempts} attempts of {DeadlineSeconds} s each");
+        Assert.That(failed, Has.Count.EqualTo(1));
+        Assert.That(failed[0].GetProperty("Missing")[0].GetUInt64(), Is.EqualTo(sample));
+        Assert.That(failed[0].GetProperty("Attempts").GetInt32(), Is.EqualTo(attempts));
+        // Deadline × attempts, plus room for one loaded machine's scheduling; far below the old 30-minute driver timeout.
+        Assert.That(elapsed, Is.LessThan(deadline * attempts + 10));
+        Assert.That(elapsed, Is.GreaterThanOrEqualTo(deadline * attempts * 0.9));
     }
 }

@@ -31,7 +31,7 @@ public sealed class JobMessagesTests
         return group;
     }
 
-    private static IEnumerable<IMessage> Examples()
+    internal static IEnumerable<IMessage> Examples()
     {
         yield return new RolloutRequest { Step = 3, PolicyVersion = 2, GroupSize = 4, Seed = 42, Samples = { new RolloutSample { SampleIndex = 5, UserIndex = 9 } } };
         yield return Group(4, 32);
@@ -42,13 +42,12 @@ public sealed class JobMessagesTests
         yield return new Shutdown { Reason = "done", DrainSeconds = 30 };
         var blob = new BlobRef { Uri = "mem://weights/3", Sha256 = new string('c', 64), SizeBytes = 1000 };
         yield return new RunStep { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, ItemTableVersion = 3, LearningRate = 1e-4 };
-        yield return new StepPlan { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, LearningRate = 1e-4 };
         yield return new StepDeadline { Step = 2, Attempt = 1 };
-        yield return new StepStatusRequest { Step = 2 };
-        yield return new StepStatus { Step = 2, Missing = { 8 } };
+        yield return new LearnStep { Step = 2, GroupCount = 8, LearningRate = 1e-4, ItemTableVersion = 3, RolloutSeconds = 0.5, GroupsDropped = 1 };
+        yield return new StepFailed { Step = 2, Missing = { 8 }, Attempts = 3, DeadlineSeconds = 60 };
         yield return new WarmUpStep { Stage = "lm", Step = 5, SampleIndices = { 1, 2, 3 }, LearningRate = 3e-3 };
         yield return new WarmUpDone { Step = 5, Loss = 2.5, Tokens = 900, ComputeSeconds = 0.2 };
-        yield return new SnapshotRequest { Version = 3, IncludeOptimizer = true };
+        yield return new SnapshotRequest { IncludeOptimizer = true, AdvanceVersion = true };
         yield return new Snapshot { Version = 3, Weights = blob, Optimizer = blob };
         yield return new RestoreRequest { Version = 3, Weights = blob, Optimizer = blob };
         yield return new BuildItemTable { Version = 3, Weights = blob };

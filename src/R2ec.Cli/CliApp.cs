@@ -85,6 +85,8 @@ public static class CliApp
         return e switch
         {
             ConfigurationException or DataFormatException or CheckpointException => e.Message,
+            // libtorch cannot be loaded on this machine: the message names the missing library version.
+            R2ec.Model.Torch.TorchBackendUnavailableException => e.Message,
             // The runtime's messages name the path ("Access to the path '…' is denied", "Could not find a part of the path '…'").
             UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException or PathTooLongException => e.Message,
             // Plain I/O errors (a full disk, a folder that may not be replaced, a truncated compressed file), not their

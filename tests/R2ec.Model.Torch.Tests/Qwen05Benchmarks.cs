@@ -29,7 +29,7 @@ public sealed class Qwen05Benchmarks
         MaxPositionEmbeddings = 1024, TieWordEmbeddings = true,
     };
 
-    [Test, Explicit("benchmark: several minutes and about 10 GB, run by hand"), Category("Benchmark")]
+    [Test, Explicit("benchmark: minutes, and a learner step needs over 20 GB, run by hand"), Category("Benchmark")]
     public void Qwen05ShapeOnOneBackend()
     {
         var backend = Environment.GetEnvironmentVariable("R2EC_BENCH_BACKEND") ?? "managed";

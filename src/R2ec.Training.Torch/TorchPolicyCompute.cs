@@ -127,7 +127,7 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
     {
         var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
-        RecHead.Scores(trajectory.UserEmbedding, _prompts.Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
+        _prompts.Score(trajectory, items, _options.RecPO.Tau, scores);
     }
 
     /// <inheritdoc />

@@ -90,4 +90,8 @@ public sealed class PolicyPrompts
         }
         return new SampledGroup(prompt, trajectories);
     }
+
+    /// <summary>The recommendation head's scores of every item from a greedy trajectory's user embedding, into <paramref name="scores"/>.</summary>
+    public void Score(Trajectory greedy, ItemEmbeddings items, double tau, Span<float> scores) =>
+        RecHead.Scores(greedy.UserEmbedding, Table(items), (float)tau, []).CopyTo(scores);
 }

@@ -87,13 +87,13 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
 
     public void EncodeItems(int firstItem, int count, Span<float> output)
     {
-        var prompts = Enumerable.Range(firstItem, count).Select(ItemPrompt).ToList();
+        var prompts = Enumerable.Range(firstItem, count).Select(_prompts.Item).ToList();
         new ItemEncoder(_policy).EncodeInto(prompts, EncodeBatch, output);
     }
 
     public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
     {
-        var prompt = UserPrompt(sample);
+        var prompt = _prompts.User(sample);
         var drawn = new Generator(_policy).SampleGroup(prompt, sampling.GroupSize, _prompts.Sampling(sampling), sampling.Seed, sampling.Step, sampling.SampleIndex);
         return _prompts.Group(prompt, drawn, items, _options.RecPO.Tau);
     }
@@ -102,13 +102,13 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
     {
         // Without reasoning: no sampled tokens, only the appended <answer>, so the head reads the state right after the prompt.
         var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
-        RecHead.Scores(trajectory.UserEmbedding, _prompts.Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
+        _prompts.Score(trajectory, items, _options.RecPO.Tau, scores);
     }
 
     public string? GreedyReasoning(Sample sample, int maxNewTokens) => _prompts.Tokenizer.Decode(Greedy(sample, maxNewTokens).CompletionIds);
 
     private Trajectory Greedy(Sample sample, int maxNewTokens) =>
-        new Generator(_policy).Greedy([UserPrompt(sample)], _prompts.Greedy(maxNewTokens > 0, maxNewTokens))[0];
+        new Generator(_policy).Greedy([_prompts.User(sample)], _prompts.Greedy(maxNewTokens > 0, maxNewTokens))[0];
 
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
     {
@@ -118,16 +118,16 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         if (kind == WarmUpKind.Language)
         {
             // Next-token prediction on the user prompts and on the prompts of their target items.
-            var sequences = batch.Select(UserPrompt).Concat(batch.Select(s => ItemPrompt(s.Target))).ToList();
+            var sequences = batch.Select(_prompts.User).Concat(batch.Select(s => _prompts.Item(s.Target))).ToList();
             tokens = sequences.Sum(s => (long)s.Length);
             loss = PolicyForward.LmLoss(tape, _policy, sequences);
         }
         else
         {
             // In-batch contrastive: the state after "prompt <answer>" against the target items' embeddings.
-            var users = batch.Select(s => (int[])[.. UserPrompt(s), _prompts.Answer]).ToList();
+            var users = batch.Select(s => (int[])[.. _prompts.User(s), _prompts.Answer]).ToList();
             var targets = batch.Select(s => s.Target).Distinct().ToList();
-            var itemSequences = targets.Select(ItemPrompt).ToList();
+            var itemSequences = targets.Select(_prompts.Item).ToList();
             tokens = users.Sum(s => (long)s.Length) + itemSequences.Sum(s => (long)s.Length);
             var scores = Cosine.Similarity(tape, PolicyForward.LastHidden(tape, _policy, users),
                 PolicyForward.LastHidden(tape, _policy, itemSequences), (float)_options.RecPO.Tau);
@@ -183,7 +183,7 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
     private (Variable Scores, ItemColumns Columns) ItemScores(Tape tape, IReadOnlyList<LearnRow> rows, double tau, Variable users)
     {
         var columns = ItemColumns.Of(rows);
-        var items = PolicyForward.LastHidden(tape, _policy, columns.Items.Select(ItemPrompt).ToList());
+        var items = PolicyForward.LastHidden(tape, _policy, columns.Items.Select(_prompts.Item).ToList());
         return (Cosine.Similarity(tape, users, items, (float)tau), columns);
     }
 
@@ -196,8 +196,4 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         optimizer.ZeroGrad();
         return norm;
     }
-
-    private int[] UserPrompt(Sample sample) => _prompts.User(sample);
-
-    private int[] ItemPrompt(int item) => _prompts.Item(item);
 }

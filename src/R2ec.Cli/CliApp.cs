@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create(globals, output));
         root.Subcommands.Add(ParquetCommand.Create(globals, output));
         root.Subcommands.Add(TrainCommand.Create(globals, output));
+        root.Subcommands.Add(ExperimentCommand.Create(globals, output));
         root.Subcommands.Add(NodeCommand.Create(globals, output));
         root.Subcommands.Add(MemberCommand.Create(globals));
 
@@ -85,6 +86,8 @@ public static class CliApp
         return e switch
         {
             ConfigurationException or DataFormatException or CheckpointException => e.Message,
+            // libtorch cannot be loaded on this machine: the message names the missing library version.
+            R2ec.Model.Torch.TorchBackendUnavailableException => e.Message,
             // The runtime's messages name the path ("Access to the path '…' is denied", "Could not find a part of the path '…'").
             UnauthorizedAccessException or FileNotFoundException or DirectoryNotFoundException or PathTooLongException => e.Message,
             // Plain I/O errors (a full disk, a folder that may not be replaced, a truncated compressed file), not their

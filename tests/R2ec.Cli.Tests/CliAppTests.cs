@@ -26,6 +26,70 @@ public sealed class CliAppTests
     }
 
     [Test]
+    public void Info_PrintsTheManagedBackendWithoutLoadingLibtorch()
+    {
+        var (code, output, _) = Run("info");
+
+        Assert.That(code, Is.Zero);
+        Assert.That(output, Does.Contain("backend           managed").And.Contain("device            cpu").And.Contain("dtype             float32"));
+        Assert.That(output, Does.Contain("libtorch          not loaded"));
+    }
+
+    [Test]
+    public void Info_OnTheTorchBackend_PrintsLibraryVersionsAndThreads()
+    {
+        var (code, output, error) = Run("info", "--set", "Engine:Backend=torch", "--set", "Engine:Threads=2", "--set", "Engine:DType=bfloat16");
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(output, Does.Contain("backend           torch").And.Contain("dtype             bfloat16"));
+        Assert.That(output, Does.Contain("torchsharp        0.107").And.Contain("libtorch          2.10"));
+        Assert.That(output, Does.Contain("torch threads     2"));
+    }
+
+    [TestCase("Engine:Device=cuda:0", "Engine:Device")]
+    [TestCase("Engine:Device=gpu", "Engine:Device")]
+    [TestCase("Engine:DType=bfloat16", "Engine:DType")]
+    public void TheManagedBackend_RefusesDevicesAndTypesItLacks(string set, string key)
+    {
+        var (code, _, error) = Run("info", "--set", set);
+
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(error, Does.Contain($"'{key}'"));
+    }
+
+    [Test]
+    public void Torch_OnACudaDeviceThisBuildLacks_IsRefusedNamingTheBuildSwitch()
+    {
+        var (code, _, error) = Run("info", "--set", "Engine:Backend=torch", "--set", "Engine:Device=cuda:1");
+
+        Assert.That(code, Is.EqualTo(CliApp.ExitUsage));
+        Assert.That(error, Does.Contain("'Engine:Device'").And.Contain("-p:TorchBackend=cuda"));
+    }
+
+    [Test]
+    public void Train_OnTheTorchBackend_FinishesATinyJobAndPrintsItsTable()
+    {
+        var output = Directory.CreateTempSubdirectory("r2ec-torch-train-").FullName;
+        try
+        {
+            var (code, stdout, error) = Run(["train", .. FailureMatrixTests.Tiny.SelectMany(s => new[] { "--set", s }),
+                "--set", "Engine:Backend=torch", "--set", $"Run:OutputDirectory={output}"]);
+
+            Assert.That(code, Is.Zero, error);
+            Assert.That(stdout, Does.Contain("full ranking over 30 items").And.Contain("NDCG@10"));
+            Assert.That(Directory.GetDirectories(output).SelectMany(d => Directory.GetFiles(Path.Combine(d, "checkpoints"), "*", SearchOption.AllDirectories)),
+                Is.Not.Empty, "the torch learner's checkpoints are written in the shared format");
+            var events = Directory.GetFiles(output, "events.out.tfevents.*", SearchOption.AllDirectories).Single();
+            Assert.That(R2ec.Training.TensorBoard.ScalarEvents.Read(events).Select(e => e.Tag), Does.Contain("recpo/gradNorm").And.Contain("lmwarmup/loss"),
+                "the step scalars are written for TensorBoard under runs/<name>/tensorboard");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Test]
     public void UnknownSetKey_ExitsWithUsageCodeAndNamesIt()
     {
         var (code, output, error) = Run("info", "--set", "Nope:Key=1");

@@ -48,7 +48,7 @@ public sealed class FailureMatrixTests
     private static string _dataset = "";
 
     // Small enough that a command that wrongly starts training still ends within seconds.
-    private static readonly string[] Tiny =
+    internal static readonly string[] Tiny =
     [
         "Data:SyntheticUsers=20", "Data:SyntheticItems=30", "Data:HistoryWindow=4", "Data:EvalUsers=4",
         "Stages:LmWarmupSteps=2", "Stages:RecWarmupSteps=2", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2", "Stages:TokenizerVocabulary=300",

@@ -31,6 +31,20 @@ public static class InfoCommand
         output.WriteLine($"os                {RuntimeInformation.OSDescription}");
         output.WriteLine($"cores             {Environment.ProcessorCount}");
         output.WriteLine($"engine threads    {options.Engine.EffectiveThreads}");
+        output.WriteLine($"backend           {options.Engine.Backend.ToString().ToLowerInvariant()}");
+        output.WriteLine($"device            {options.Engine.Device}");
+        output.WriteLine($"dtype             {options.Engine.DType.ToString().ToLowerInvariant()}");
+        if (EngineBackends.Require(options) is { } torch)
+        {
+            output.WriteLine($"torchsharp        {torch.TorchSharpVersion}");
+            output.WriteLine($"libtorch          {torch.LibTorchVersion} ({torch.NativeLibrary})");
+            output.WriteLine($"torch threads     {torch.Threads}");
+            output.WriteLine($"cuda              {(torch.CudaAvailable ? $"{torch.CudaDevices} device(s)" : "not available")}");
+        }
+        else
+        {
+            output.WriteLine("libtorch          not loaded (Engine:Backend=managed)");
+        }
         output.WriteLine($"vector512         {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}");
         output.WriteLine($"vector256         {(Vector256.IsHardwareAccelerated ? "accelerated" : "not accelerated")}");
         output.WriteLine($"vector<float>     {Vector<float>.Count} lanes");

@@ -40,6 +40,7 @@ public static class NodeCommand
         command.SetAction(async (parse, cancel) =>
         {
             var options = globals.Start(parse);
+            EngineBackends.Require(options);
             var roles = NodeRoleNames.Parse(parse.GetValue(role) ?? []);
             var name = parse.GetValue(node) is { Length: > 0 } given ? given
                 : options.Cluster.Node is { Length: > 0 } configured ? configured
@@ -51,7 +52,7 @@ public static class NodeCommand
             NodeResult result;
             try
             {
-                result = await ClusterNode.RunAsync(options, data, new R2ecPolicyFactory(options), roles, name, run, Log.Logger, signals.Token);
+                result = await ClusterNode.RunAsync(options, data, EngineBackends.Factory(options), roles, name, run, Log.Logger, signals.Token);
             }
             catch (Exception e) when (CliApp.SocketCause(e) is { SocketErrorCode: not SocketError.AddressAlreadyInUse } socket)
             {

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -9,20 +8,18 @@ using R2ec.Data.Parquet;
 namespace R2ec.Cli.Commands;
 
 /// <summary>
-/// <c>r2ec parquet schema|head|stats|fuzz|bench</c>: inspect Parquet files like parquet-tools, sweep the reader with
-/// mutated files, and measure the codec on a dataset-shaped table.
+/// <c>r2ec parquet schema|head|stats</c>: inspect Parquet files like parquet-tools, through our Parquet.Net layer
+/// (the mutation sweep lives in the tests, the benchmark in tests/bench/ParquetBench).
 /// </summary>
 public static class ParquetCommand
 {
     /// <summary>Builds the command and its subcommands.</summary>
     public static Command Create(GlobalOptions globals, TextWriter output)
     {
-        var command = new Command("parquet", "inspect Parquet files, sweep the reader with mutated files, benchmark the codec");
+        var command = new Command("parquet", "inspect Parquet files");
         command.Subcommands.Add(Schema(globals, output));
         command.Subcommands.Add(Head(globals, output));
         command.Subcommands.Add(Stats(globals, output));
-        command.Subcommands.Add(Fuzz(globals, output));
-        command.Subcommands.Add(Bench(globals, output));
         return command;
     }
 
@@ -78,7 +75,7 @@ public static class ParquetCommand
                 throw new ParquetException($"--rows must be 0 or more, not {count}");
             using var reader = ParquetFileReader.Open(parse.GetValue(file)!.FullName);
             var names = parse.GetValue(columns)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                ?? reader.Schema.Fields.Select(f => f.Name).ToArray();
+                ?? reader.Schema.Fields.ToArray();
             foreach (var row in reader.ReadRows(names).Take(count))
                 output.WriteLine(JsonRow(names, row));
             return 0;
@@ -122,7 +119,6 @@ public static class ParquetCommand
             case DateTime t: json.WriteStringValue(t.ToString("O", CultureInfo.InvariantCulture)); break;
             case DateOnly d: json.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
             case TimeOnly t: json.WriteStringValue(t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)); break;
-            case ParquetInt96 t: json.WriteStringValue(t.ToString()); break;
             case byte[] bytes: json.WriteBase64StringValue(bytes); break;
             case Dictionary<string, object?> record:
                 json.WriteStartObject();
@@ -170,9 +166,9 @@ public static class ParquetCommand
             {
                 var chunks = perGroup.Select(g => g[c]).ToList();
                 var leaf = reader.Schema.Leaves[c];
-                var type = leaf.Logical.Kind == LogicalKind.None ? leaf.PhysicalType.ToString() : $"{leaf.PhysicalType}/{leaf.Logical.Kind}";
-                var codecs = string.Join(",", chunks.Select(k => SpecName(k.Codec)).Distinct());
-                var encodings = string.Join(",", chunks.SelectMany(k => k.Encodings).Distinct().Select(e => SpecName(e)));
+                var type = leaf.Logical.Length == 0 ? leaf.PhysicalType : $"{leaf.PhysicalType}/{leaf.Logical}";
+                var codecs = string.Join(",", chunks.Select(k => k.Codec).Distinct());
+                var encodings = string.Join(",", chunks.SelectMany(k => k.Encodings).Distinct());
                 var nulls = chunks.All(k => k.NullCount.HasValue) ? chunks.Sum(k => k.NullCount!.Value).ToString("N0", CultureInfo.InvariantCulture) : "-";
                 var min = chunks.Count == 1 ? chunks[0].Min : null;
                 var max = chunks.Count == 1 ? chunks[0].Max : null;
@@ -180,105 +176,6 @@ public static class ParquetCommand
                 output.WriteLine($"{Shorten(leaf.Path, 32),-32} {type,-20} {codecs,-14} {encodings,-40} {chunks.Sum(k => k.NumValues),12:N0} {chunks.Sum(k => k.CompressedBytes),14:N0} {chunks.Sum(k => k.UncompressedBytes),14:N0} {nulls,10}  {range}");
             }
             return 0;
-        }));
-        return command;
-    }
-
-    // The format's own spelling: RleDictionary -> RLE_DICTIONARY, Lz4Raw -> LZ4_RAW.
-    private static string SpecName(Enum value) =>
-        string.Concat(value.ToString().Select((ch, i) => i > 0 && char.IsUpper(ch) ? "_" + ch : ch.ToString())).ToUpperInvariant();
-
-    private static Command Fuzz(GlobalOptions globals, TextWriter output)
-    {
-        var dir = new Option<DirectoryInfo?>("--dir") { Description = "folder of seed .parquet files (default: ../shared/parquet-testing beside the repository or the working directory)" };
-        var mutations = new Option<int>("--mutations") { Description = "how many mutated files to read (default 100000)", DefaultValueFactory = _ => 100_000 };
-        var seed = new Option<int>("--seed") { Description = "sweep seed; mutation i depends only on (seed, i)", DefaultValueFactory = _ => 1 };
-        var maxSize = new Option<long>("--max-size") { Description = "skip seed files larger than this many bytes (default: none)", DefaultValueFactory = _ => long.MaxValue };
-        var command = new Command("fuzz", "read seeded mutations of Parquet files; every failure must be a ParquetException") { dir, mutations, seed, maxSize };
-        command.SetAction(parse => Guarded(parse, () =>
-        {
-            globals.Start(parse);
-            var folder = parse.GetValue(dir)?.FullName ?? FindSharedCorpus();
-            var seeds = Directory.GetFiles(folder, "*.parquet").Where(f => new FileInfo(f).Length <= parse.GetValue(maxSize)).Order()
-                .Select(f => (Path.GetFileName(f), File.ReadAllBytes(f))).ToList();
-            if (seeds.Count == 0)
-                throw new ParquetException($"no .parquet seed files in '{folder}'");
-            var watch = Stopwatch.StartNew();
-            var result = ParquetMutationSweep.Run(seeds, parse.GetValue(mutations), parse.GetValue(seed), progress: n =>
-            {
-                if (n % 10_000 == 0) Serilog.Log.Information("fuzz: {Done} mutations read", n);
-            });
-            output.WriteLine($"seed files    {seeds.Count} from {folder}");
-            output.WriteLine($"mutations     {result.Mutations} in {watch.Elapsed.TotalSeconds:F1} s");
-            output.WriteLine($"rejected      {result.Rejected} (ParquetException)");
-            output.WriteLine($"accepted      {result.Accepted} (still a readable file)");
-            output.WriteLine($"backstopped   {result.Backstopped} (caught by the last-resort handler: a missing check)");
-            output.WriteLine($"crashes       {result.Crashes}");
-            output.WriteLine($"slowest       {result.SlowestMilliseconds:F1} ms ({result.SlowestCase})");
-            output.WriteLine($"most alloc    {result.MostAllocatedBytes:N0} bytes for one file");
-            foreach (var sample in result.CrashSamples.Concat(result.BackstopSamples))
-                output.WriteLine(sample);
-            return result.Crashes == 0 && result.Backstopped == 0 ? 0 : CliApp.ExitFailure;
-        }));
-        return command;
-    }
-
-    private static string FindSharedCorpus()
-    {
-        for (var d = new DirectoryInfo(Environment.CurrentDirectory); d is not null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, "..", "shared", "parquet-testing");
-            if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-            candidate = Path.Combine(d.FullName, "shared", "parquet-testing");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new ParquetException("no ../shared/parquet-testing found above the working directory; pass --dir");
-    }
-
-    private static Command Bench(GlobalOptions globals, TextWriter output)
-    {
-        var rows = new Option<int>("--rows") { Description = "rows of the dataset-shaped table (default 1000000)", DefaultValueFactory = _ => 1_000_000 };
-        var dir = new Option<DirectoryInfo?>("--dir") { Description = "where to write the file (default: the temp folder)" };
-        var compression = new Option<ParquetCompression>("--compression") { Description = "codec (default Snappy)", DefaultValueFactory = _ => ParquetCompression.Snappy };
-        var repeats = new Option<int>("--repeats") { Description = "timed runs; the best is reported (default 3)", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "write and read a dataset-shaped table (ids, timestamp, rating, title, 20-item history) and report throughput") { rows, dir, compression, repeats };
-        command.SetAction(parse => Guarded(parse, () =>
-        {
-            globals.Start(parse);
-            var n = parse.GetValue(rows);
-            var table = ParquetBenchTable.Create(n, seed: 42);
-            var logicalBytes = ParquetBenchTable.LogicalBytes(table);
-            var path = Path.Combine(parse.GetValue(dir)?.FullName ?? Path.GetTempPath(), $"r2ec-bench-{Environment.ProcessId}.parquet");
-            var options = new ParquetWriteOptions { Compression = parse.GetValue(compression) };
-            double bestWrite = double.MaxValue, bestRead = double.MaxValue;
-            try
-            {
-                for (var r = 0; r < Math.Max(1, parse.GetValue(repeats)); r++)
-                {
-                    var w = Stopwatch.StartNew();
-                    ParquetFileWriter.Write(path, table, options);
-                    bestWrite = Math.Min(bestWrite, w.Elapsed.TotalSeconds);
-                    var rd = Stopwatch.StartNew();
-                    using (var reader = ParquetFileReader.Open(path))
-                    {
-                        var back = reader.ReadTable();
-                        if (back.RowCount != n)
-                            throw new ParquetException($"bench read back {back.RowCount} rows, wrote {n}");
-                    }
-                    bestRead = Math.Min(bestRead, rd.Elapsed.TotalSeconds);
-                }
-                var fileBytes = new FileInfo(path).Length;
-                using var info = ParquetFileReader.Open(path);
-                output.WriteLine($"rows          {n:N0} (user_id, item_id int32; timestamp; rating float; title string; history list<int32> x20)");
-                output.WriteLine($"codec         {options.Compression}, row groups {info.RowGroupCount}, file {fileBytes / 1e6:F1} MB, data {logicalBytes / 1e6:F1} MB uncompressed");
-                output.WriteLine($"write         {bestWrite:F2} s  {logicalBytes / 1e6 / bestWrite:F0} MB/s  {n / bestWrite / 1e6:F2} M rows/s");
-                output.WriteLine($"read          {bestRead:F2} s  {logicalBytes / 1e6 / bestRead:F0} MB/s  {n / bestRead / 1e6:F2} M rows/s");
-                return 0;
-            }
-            finally
-            {
-                File.Delete(path);
-            }
         }));
         return command;
     }

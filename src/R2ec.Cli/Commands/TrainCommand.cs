@@ -8,6 +8,7 @@ using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
+using R2ec.Training.TensorBoard;
 using Serilog;
 using Spectre.Console;
 
@@ -50,6 +51,7 @@ public static class TrainCommand
                     ? JobConfiguration.Load(parse.GetValue(globals.Config)?.FullName, [.. parse.GetValue(globals.Set) ?? [], $"Data:Dataset={folder.FullName}"])
                     : started;
             }
+            EngineBackends.Require(options);
             // The data first: a dataset that cannot be used leaves no empty run directory behind.
             var data = LoadData(options, store);
             var run = resumeDir is not null ? new RunDirectory(resumeDir.FullName) : RunDirectory.CreateFresh(options.Run.OutputDirectory, options.Run.Name);
@@ -91,7 +93,7 @@ public static class TrainCommand
                 .StartAsync(async ctx =>
                 {
                     var tasks = new Dictionary<JobStage, ProgressTask>();
-                    var job = new TrainingJob(options, data, new R2ecPolicyFactory(options), run, quiet)
+                    var job = new TrainingJob(options, data, EngineBackends.Factory(options), run, quiet)
                     {
                         Progress = p =>
                         {
@@ -106,8 +108,11 @@ public static class TrainCommand
         }
         else
         {
-            result = await new TrainingJob(options, data, new R2ecPolicyFactory(options), run, Log.Logger).RunAsync(signals.Token);
+            result = await new TrainingJob(options, data, EngineBackends.Factory(options), run, Log.Logger).RunAsync(signals.Token);
         }
+        // Step scalars for TensorBoard (runs/<name>/tensorboard), from the run's metrics file, on either backend.
+        if (File.Exists(run.Metrics))
+            ScalarEvents.WriteFromMetrics(run.Metrics, Path.Combine(run.Root, "tensorboard"));
         if (!result.Completed)
         {
             output.WriteLine($"interrupted at {JobStages.Name(result.State.Stage)} step {result.State.Step}; resume with: r2ec train --resume {run.Root}");

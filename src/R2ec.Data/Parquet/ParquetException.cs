@@ -1,8 +1,9 @@
 namespace R2ec.Data.Parquet;
 
 /// <summary>
-/// The one error type of the Parquet codec: a file that is malformed, truncated, corrupt or uses a feature this codec
-/// does not support. The message names the file, the column and the feature where they are known.
+/// The one error type of our Parquet layer: a file that is malformed, truncated, corrupt or uses a feature the reader
+/// does not support. Whatever Parquet.Net threw underneath is wrapped in it, and the message names the file, the row
+/// group and the column where they are known.
 /// </summary>
 public sealed class ParquetException : Exception
 {

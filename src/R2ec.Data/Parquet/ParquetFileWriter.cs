@@ -1,185 +1,180 @@
-using System.Buffers.Binary;
-using R2ec.Data.Parquet.Format;
-using R2ec.Data.Parquet.Writing;
+using System.Reflection;
+using PqCompression = Parquet.CompressionMethod;
+using PqDataField = Parquet.Schema.DataField;
+using PqDateTimeDataField = Parquet.Schema.DateTimeDataField;
+using PqField = Parquet.Schema.Field;
+using PqListField = Parquet.Schema.ListField;
+using PqOptions = Parquet.ParquetOptions;
+using PqRowGroupWriter = Parquet.ParquetRowGroupWriter;
+using PqSchema = Parquet.Schema.ParquetSchema;
+using PqWriter = Parquet.ParquetWriter;
 
 namespace R2ec.Data.Parquet;
 
 /// <summary>
-/// Writes a Parquet file of flat and list columns (see <see cref="ParquetColumnSpec"/>), one row group per
-/// <see cref="WriteRowGroup(ParquetTable)"/> call. The file is written under a temporary name beside the target and renamed into
-/// place by <see cref="Complete"/>, so readers never see a half-written file; disposing without completing deletes it.
+/// Writes a <see cref="ParquetTable"/> (flat and list columns, see <see cref="ParquetColumnSpec"/>) through Parquet.Net.
+/// The file is written under a temporary name beside the target and renamed into place only when complete, so readers
+/// never see a half-written file; on any failure the temporary file is deleted and the target is left as it was.
 /// </summary>
-public sealed class ParquetFileWriter : IDisposable
+public static class ParquetFileWriter
 {
-    /// <summary>The <c>created_by</c> string written into the footer.</summary>
-    public const string CreatedBy = "R2ec.Data.Parquet version 0.1.0";
-
-    private readonly string _path;
-    private readonly string _tempPath;
-    private readonly FileStream _stream;
-    private readonly IReadOnlyList<ParquetColumnSpec> _columns;
-    private readonly ParquetWriteOptions _options;
-    private readonly Dictionary<string, string> _metadata;
-    private readonly List<RowGroup> _rowGroups = [];
-    private bool _completed;
-
-    /// <summary>Starts a file with these columns; key-value metadata may also be added until <see cref="Complete"/>.</summary>
-    public ParquetFileWriter(string path, IReadOnlyList<ParquetColumnSpec> columns, ParquetWriteOptions? options = null,
-        IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        _options = options ?? ParquetWriteOptions.Default;
-        if (_options.Compression is ParquetCompression.Lzo or ParquetCompression.Lz4)
-            throw new ParquetException($"the writer does not write {_options.Compression} (use Lz4Raw for LZ4)");
-        if (columns.Count == 0)
-            throw new ParquetException("a Parquet file needs at least one column");
-        foreach (var c in columns) WriterSchema.Physical(c);
-        if (columns.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() != columns.Count)
-            throw new ParquetException("column names must be unique");
-        _columns = columns;
-        _metadata = metadata?.ToDictionary() ?? [];
-        _path = Path.GetFullPath(path);
-        _tempPath = Path.Combine(Path.GetDirectoryName(_path)!, $".{Path.GetFileName(_path)}.{Guid.NewGuid():N}.tmp");
-        _stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-        _stream.Write("PAR1"u8);
-    }
-
-    /// <summary>Writes a whole table to <paramref name="path"/>, split into row groups of about <see cref="ParquetWriteOptions.RowGroupTargetBytes"/>.</summary>
+    /// <summary>Writes a whole table to <paramref name="path"/>, in row groups of at most <see cref="ParquetWriteOptions.MaxRowGroupRows"/> rows.</summary>
     public static void Write(string path, ParquetTable table, ParquetWriteOptions? options = null)
     {
         options ??= ParquetWriteOptions.Default;
-        using var writer = new ParquetFileWriter(path, table.Columns.Select(c => c.Spec).ToList(), options, table.Metadata);
-        var rowsPerGroup = RowsPerGroup(table, options);
-        for (var start = 0; start < table.RowCount; start += rowsPerGroup)
-            writer.WriteRowGroup(table, start, Math.Min(rowsPerGroup, table.RowCount - start));
-        if (table.RowCount == 0)
-            writer.WriteRowGroup(table, 0, 0);
-        writer.Complete();
-    }
-
-    private static int RowsPerGroup(ParquetTable table, ParquetWriteOptions options)
-    {
-        var sample = Math.Min(table.RowCount, 1000);
-        long bytes = 0;
-        foreach (var c in table.Columns)
-        {
-            var shredded = ColumnShredder.Shred(c, 0, sample);
-            bytes += shredded.Values.PlainSize(0, shredded.Values.Count) + shredded.Entries;
-        }
-        var perRow = Math.Max(1.0, (double)bytes / Math.Max(1, sample));
-        var rows = (long)Math.Max(1, options.RowGroupTargetBytes / perRow);
-        if (options.MaxRowGroupRows > 0) rows = Math.Min(rows, options.MaxRowGroupRows);
-        return (int)Math.Clamp(rows, 1, Math.Max(1, table.RowCount));
-    }
-
-    /// <summary>Sets (or replaces) a footer key-value entry.</summary>
-    public void SetMetadata(string key, string value) => _metadata[key] = value;
-
-    /// <summary>Writes rows [start, start + count) of a table with the writer's columns as one row group.</summary>
-    public void WriteRowGroup(ParquetTable table, int start, int count)
-    {
-        if (_completed) throw new ParquetException("the writer is already complete");
-        if (start < 0 || count < 0 || start + count > table.RowCount)
-            throw new ParquetException($"rows {start}..{start + count} lie outside the table's {table.RowCount} rows");
-        var group = new RowGroup { NumRows = count };
-        foreach (var spec in _columns)
-        {
-            var column = table.Column(spec.Name);
-            if (column.Spec != spec)
-                throw new ParquetException($"column '{spec.Name}' is {column.Spec} in the table but {spec} in the writer");
-            var shredded = ColumnShredder.Shred(column, start, count);
-            var chunk = ColumnChunkWriter.Write(_stream, shredded, _options);
-            group.Columns.Add(chunk);
-            group.TotalByteSize += chunk.MetaData!.TotalUncompressedSize;
-        }
-        _rowGroups.Add(group);
-    }
-
-    /// <summary>Writes a whole table as one row group.</summary>
-    public void WriteRowGroup(ParquetTable table) => WriteRowGroup(table, 0, table.RowCount);
-
-    /// <summary>Writes the footer, flushes to disk and moves the file into place.</summary>
-    public void Complete()
-    {
-        if (_completed) return;
-        var meta = new FileMetaData
-        {
-            Version = 2,
-            Schema = BuildSchema(),
-            NumRows = _rowGroups.Sum(g => g.NumRows),
-            RowGroups = _rowGroups,
-            KeyValueMetadata = _metadata.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)).ToList(),
-            CreatedBy = CreatedBy,
-        };
-        var footer = MetadataWriter.Write(meta);
-        _stream.Write(footer);
-        Span<byte> tail = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32LittleEndian(tail, footer.Length);
-        "PAR1"u8.CopyTo(tail[4..]);
-        _stream.Write(tail);
-        _stream.Flush(flushToDisk: true);
-        _stream.Dispose();
-        File.Move(_tempPath, _path, overwrite: true);
-        _completed = true;
-    }
-
-    private List<SchemaElement> BuildSchema()
-    {
-        var elements = new List<SchemaElement> { new() { Name = "schema", NumChildren = _columns.Count } };
-        foreach (var c in _columns)
-        {
-            var leaf = Leaf(c);
-            if (!c.IsList)
-            {
-                leaf.Name = c.Name;
-                leaf.RepetitionType = c.Nullable ? Repetition.Optional : Repetition.Required;
-                elements.Add(leaf);
-                continue;
-            }
-            elements.Add(new SchemaElement
-            {
-                Name = c.Name,
-                RepetitionType = c.Nullable ? Repetition.Optional : Repetition.Required,
-                NumChildren = 1,
-                ConvertedType = 3,
-                Logical = new LogicalType(LogicalKind.List),
-            });
-            elements.Add(new SchemaElement { Name = "list", RepetitionType = Repetition.Repeated, NumChildren = 1 });
-            leaf.Name = "element";
-            leaf.RepetitionType = c.ElementNullable ? Repetition.Optional : Repetition.Required;
-            elements.Add(leaf);
-        }
-        return elements;
-    }
-
-    private static SchemaElement Leaf(ParquetColumnSpec c)
-    {
-        var e = new SchemaElement { Type = WriterSchema.Physical(c) };
-        if (c.Type == ParquetValueType.String)
-        {
-            e.ConvertedType = 0;
-            e.Logical = new LogicalType(LogicalKind.String);
-        }
-        else if (c.Type == ParquetValueType.Timestamp)
-        {
-            e.ConvertedType = 10;
-            e.Logical = new LogicalType(LogicalKind.Timestamp, TimeUnit.Micros, IsAdjustedToUtc: true);
-        }
-        return e;
-    }
-
-    /// <summary>Closes the file; a file never completed is deleted.</summary>
-    public void Dispose()
-    {
-        if (_completed) return;
-        _stream.Dispose();
+        if (table.Columns.Count == 0)
+            throw new ParquetException($"'{path}': a Parquet file needs at least one column");
+        if (options.MaxRowGroupRows <= 0)
+            throw new ParquetException($"'{path}': MaxRowGroupRows must be positive, not {options.MaxRowGroupRows}");
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            File.Delete(_tempPath);
+            var fields = table.Columns.Select(c => Field(c.Spec)).ToList();
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var writer = PqWriter.CreateAsync(new PqSchema(fields), stream, new PqOptions { CompressionMethod = Codec(options.Compression) })
+                    .GetAwaiter().GetResult();
+                try
+                {
+                    writer.CustomMetadata = table.Metadata.ToDictionary();
+                    for (var start = 0; start < table.RowCount || start == 0; start += options.MaxRowGroupRows)
+                    {
+                        var count = Math.Min(options.MaxRowGroupRows, table.RowCount - start);
+                        using var group = writer.CreateRowGroup();
+                        for (var c = 0; c < table.Columns.Count; c++)
+                            WriteColumn(group, fields[c], table.Columns[c], start, count);
+                        group.CompleteValidate();
+                        if (table.RowCount == 0) break;
+                    }
+                }
+                finally
+                {
+                    writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            TryDelete(temp);
+            if (e is ParquetException or OutOfMemoryException) throw;
+            throw new ParquetException($"'{path}': write failed: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private static void TryDelete(string temp)
+    {
+        try
+        {
+            File.Delete(temp);
         }
         catch (IOException)
         {
             // The temporary file is left behind; the target was never touched.
         }
-        _completed = true;
+    }
+
+    private static PqCompression Codec(ParquetCompression c) => c switch
+    {
+        ParquetCompression.Uncompressed => PqCompression.None,
+        ParquetCompression.Snappy => PqCompression.Snappy,
+        ParquetCompression.Gzip => PqCompression.Gzip,
+        ParquetCompression.Zstd => PqCompression.Zstd,
+        ParquetCompression.Lz4Raw => PqCompression.Lz4Raw,
+        ParquetCompression.Brotli => PqCompression.Brotli,
+        _ => throw new ParquetException($"compression {c} is not written"),
+    };
+
+    /// <summary>The Parquet.Net field of a column: a leaf, or a LIST group around a leaf named <c>element</c>.</summary>
+    private static PqField Field(ParquetColumnSpec spec)
+    {
+        if (spec.Type is not (ParquetValueType.Int32 or ParquetValueType.Int64 or ParquetValueType.Float or ParquetValueType.Double
+            or ParquetValueType.String or ParquetValueType.Boolean or ParquetValueType.Timestamp))
+            throw new ParquetException($"column '{spec.Name}': the writer does not write {spec.Type}");
+        var name = spec.IsList ? "element" : spec.Name;
+        var nullable = spec.IsList ? spec.ElementNullable : spec.Nullable;
+        PqDataField leaf = spec.Type == ParquetValueType.Timestamp
+            ? new PqDateTimeDataField(name, global::Parquet.Schema.DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: global::Parquet.Schema.DateTimeTimeUnit.Micros, isNullable: nullable)
+            : new PqDataField(name, spec.ValueClrType, isNullable: nullable);
+        return spec.IsList ? new PqListField(spec.Name, leaf) : leaf;
+    }
+
+    private static readonly MethodInfo FlatMethod = typeof(ParquetFileWriter).GetMethod(nameof(WriteFlat), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo NullableMethod = typeof(ParquetFileWriter).GetMethod(nameof(WriteNullable), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo ListMethod = typeof(ParquetFileWriter).GetMethod(nameof(WriteList), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static void WriteColumn(PqRowGroupWriter group, PqField field, ParquetColumn column, int start, int count)
+    {
+        var spec = column.Spec;
+        var t = spec.ValueClrType;
+        try
+        {
+            if (spec.IsList)
+                ListMethod.MakeGenericMethod(t == typeof(string) ? typeof(ReadOnlyMemory<char>) : t).Invoke(null, [group, ((PqListField)field).Item, column.Data, start, count, spec]);
+            else if (t == typeof(string))
+                group.WriteAsync((PqDataField)field, new ArraySegment<string>((string[])column.Data, start, count)).GetAwaiter().GetResult();
+            else if (spec.Nullable)
+                NullableMethod.MakeGenericMethod(t).Invoke(null, [group, field, column.Data, start, count]);
+            else
+                FlatMethod.MakeGenericMethod(t).Invoke(null, [group, field, column.Data, start, count]);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            throw new ParquetException($"column '{spec.Name}': {inner.GetType().Name}: {inner.Message}", inner);
+        }
+    }
+
+    private static void WriteFlat<T>(PqRowGroupWriter group, PqDataField field, T[] data, int start, int count) where T : struct =>
+        group.WriteAsync(field, new ReadOnlyMemory<T>(data, start, count)).GetAwaiter().GetResult();
+
+    private static void WriteNullable<T>(PqRowGroupWriter group, PqDataField field, T?[] data, int start, int count) where T : struct =>
+        group.WriteAsync(field, new ReadOnlyMemory<T?>(data, start, count)).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Writes a list column as its leaf's values with definition and repetition levels: a null list at level 0, an empty
+    /// list at the list's level, a null element one below the leaf's maximum, a value at the maximum. (Parquet.Net
+    /// writes every LIST group as optional, so a required list column's group is optional in the file; no row is null.)
+    /// </summary>
+    private static void WriteList<T>(PqRowGroupWriter group, PqDataField leaf, Array data, int start, int count, ParquetColumnSpec spec) where T : struct
+    {
+        var maxDef = leaf.MaxDefinitionLevel;
+        var emptyDef = maxDef - 1 - (spec.ElementNullable ? 1 : 0);
+        var values = new List<T>();
+        var def = new List<int>();
+        var rep = new List<int>();
+        for (var r = start; r < start + count; r++)
+        {
+            var list = (Array?)data.GetValue(r);
+            if (list is null)
+            {
+                if (!spec.Nullable) throw new ParquetException($"column '{spec.Name}' row {r}: a null list in a required column");
+                def.Add(emptyDef - 1);
+                rep.Add(0);
+                continue;
+            }
+            if (list.Length == 0)
+            {
+                def.Add(emptyDef);
+                rep.Add(0);
+                continue;
+            }
+            for (var k = 0; k < list.Length; k++)
+            {
+                var v = list.GetValue(k);
+                rep.Add(k == 0 ? 0 : 1);
+                if (v is null)
+                {
+                    if (!spec.ElementNullable) throw new ParquetException($"column '{spec.Name}' row {r}: a null element in a list of required elements");
+                    def.Add(maxDef - 1);
+                    continue;
+                }
+                def.Add(maxDef);
+                // Parquet.Net takes strings as character memory.
+                values.Add(v is string text ? (T)(object)text.AsMemory() : (T)v);
+            }
+        }
+        group.WriteAllPartsAsync<T>(leaf, values.ToArray(), def.ToArray(), rep.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
     }
 }

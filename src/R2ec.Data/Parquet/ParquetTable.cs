@@ -15,12 +15,10 @@ public enum ParquetValueType
     String,
     /// <summary><see cref="bool"/> (BOOLEAN).</summary>
     Boolean,
-    /// <summary><see cref="DateTime"/> (INT64 TIMESTAMP; written as microseconds, UTC).</summary>
+    /// <summary><see cref="DateTime"/> (INT64 TIMESTAMP, written as microseconds, UTC; also INT96 and DATE columns as Parquet.Net reads them).</summary>
     Timestamp,
     /// <summary><see cref="T:byte[]"/> (un-annotated BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY). Read only.</summary>
     Bytes,
-    /// <summary><see cref="ParquetInt96"/>. Read only.</summary>
-    Int96,
     /// <summary><see cref="DateOnly"/> (INT32 DATE). Read only.</summary>
     Date,
     /// <summary><see cref="decimal"/> (DECIMAL on INT32, INT64, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY). Read only.</summary>
@@ -31,7 +29,7 @@ public enum ParquetValueType
     UInt32,
     /// <summary><see cref="ulong"/> (INT64 annotated unsigned). Read only.</summary>
     UInt64,
-    /// <summary><see cref="TimeOnly"/> (TIME on INT32 millis or INT64 micros/nanos; nanoseconds round down to 100 ns ticks). Read only.</summary>
+    /// <summary><see cref="TimeOnly"/> (TIME on INT32 millis or INT64 micros). Read only.</summary>
     Time,
 }
 
@@ -66,7 +64,6 @@ public sealed record ParquetColumnSpec(
         ParquetValueType.Boolean => typeof(bool),
         ParquetValueType.Timestamp => typeof(DateTime),
         ParquetValueType.Bytes => typeof(byte[]),
-        ParquetValueType.Int96 => typeof(ParquetInt96),
         ParquetValueType.Date => typeof(DateOnly),
         ParquetValueType.Decimal => typeof(decimal),
         ParquetValueType.Float16 => typeof(Half),

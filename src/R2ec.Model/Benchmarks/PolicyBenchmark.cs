@@ -60,12 +60,15 @@ public static class PolicyBenchmark
     /// Times <see cref="Generator.SampleGroups"/> (temperature 1, no filter, no stop: exactly <paramref name="newTokens"/> per
     /// continuation) after one untimed call, repeating until <paramref name="minTime"/> has passed.
     /// </summary>
-    public static GenerationThroughput MeasureGeneration(R2ecPolicy policy, int groups, int groupSize, int promptTokens, int newTokens, TimeSpan minTime)
+    public static GenerationThroughput MeasureGeneration(R2ecPolicy policy, int groups, int groupSize, int promptTokens, int newTokens, TimeSpan minTime) =>
+        MeasureGeneration(new Generator(policy), policy.Config.VocabSize, groups, groupSize, promptTokens, newTokens, minTime);
+
+    /// <summary>The same measurement with any backend's <paramref name="generator"/> (vocabulary <paramref name="vocab"/>).</summary>
+    public static GenerationThroughput MeasureGeneration(Generator generator, int vocab, int groups, int groupSize, int promptTokens, int newTokens, TimeSpan minTime)
     {
-        var prompts = RandomPrompts(groups, promptTokens, policy.Config.VocabSize, 1);
+        var prompts = RandomPrompts(groups, promptTokens, vocab, 1);
         var requests = prompts.Select((p, i) => new GroupRequest(p, (ulong)i, groupSize)).ToList();
         var options = new SamplingOptions { Temperature = 1f, MaxNewTokens = newTokens };
-        var generator = new Generator(policy);
         generator.SampleGroups(requests, options, 0, 0);
         var calls = 0;
         var clock = Stopwatch.StartNew();

@@ -130,12 +130,18 @@ public sealed class R2ecPolicy
     }
 
     /// <summary>The weights as the bytes of a <c>model.safetensors</c> file (the weight-store blob).</summary>
-    public byte[] WeightsToBytes()
+    public byte[] WeightsToBytes() => WeightsToBytes(ExportTensors());
+
+    /// <summary>
+    /// Hugging Face–named tensors as the bytes of a <c>model.safetensors</c> file: the weight-store blob of any backend
+    /// (<see cref="LoadWeights"/> reads it back).
+    /// </summary>
+    public static byte[] WeightsToBytes(IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
         var temp = TempPath();
         try
         {
-            SafeTensorsWriter.Write(temp, ExportTensors(), new Dictionary<string, string> { ["format"] = "pt" });
+            SafeTensorsWriter.Write(temp, tensors, new Dictionary<string, string> { ["format"] = "pt" });
             return File.ReadAllBytes(temp);
         }
         finally
@@ -144,7 +150,7 @@ public sealed class R2ecPolicy
         }
     }
 
-    /// <summary>Replaces the weights with those of a blob from <see cref="WeightsToBytes"/> (same config).</summary>
+    /// <summary>Replaces the weights with those of a blob from <see cref="WeightsToBytes()"/> (same config).</summary>
     /// <exception cref="SafeTensorsException">The blob lacks a tensor or has another shape.</exception>
     public void LoadWeights(byte[] safetensors)
     {

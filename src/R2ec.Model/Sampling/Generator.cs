@@ -1,4 +1,3 @@
-using R2ec.Model.Inference;
 using R2ec.Model.Policy;
 
 namespace R2ec.Model.Sampling;
@@ -21,10 +20,23 @@ public sealed record GroupRequest(int[] PromptIds, ulong User, int GroupSize);
 /// </remarks>
 public sealed class Generator
 {
-    private readonly R2ecPolicy _policy;
+    private readonly Qwen2Config _config;
+    private readonly Func<int, int, IGroupDecoder> _decoders;
 
     /// <summary>A generator over <paramref name="policy"/> (its current weights are read at every call).</summary>
-    public Generator(R2ecPolicy policy) => _policy = policy;
+    public Generator(R2ecPolicy policy) : this(policy.Config, (samples, capacity) => new ManagedGroupDecoder(policy, samples, capacity))
+    {
+    }
+
+    /// <summary>
+    /// A generator over another backend: <paramref name="decoders"/> makes a decoder for (samples, capacity per sample)
+    /// for each call; the sampling rules stay this class's.
+    /// </summary>
+    public Generator(Qwen2Config config, Func<int, int, IGroupDecoder> decoders)
+    {
+        _config = config;
+        _decoders = decoders;
+    }
 
     /// <summary>Draws <paramref name="groupSize"/> continuations of one prompt with streams (seed, step, user, 0…G−1).</summary>
     public Trajectory[] SampleGroup(int[] promptIds, int groupSize, SamplingOptions options, ulong seed, ulong step, ulong user) =>
@@ -40,7 +52,7 @@ public sealed class Generator
     /// <summary>Draws every group of <paramref name="groups"/> in one batch; result [group][sample].</summary>
     public Trajectory[][] SampleGroups(IReadOnlyList<GroupRequest> groups, SamplingOptions options, ulong seed, ulong step)
     {
-        var c = _policy.Config;
+        var c = _config;
         options.Validate(c.VocabSize);
         if (options.MaxNewTokens == 0 && options.AnswerTokenId is null)
             throw new ArgumentException("MaxNewTokens is 0 and no AnswerTokenId is set: a completion would be empty");
@@ -59,19 +71,16 @@ public sealed class Generator
             maxPrompt = Math.Max(maxPrompt, r.PromptIds.Length);
         }
         var capacity = maxPrompt + options.MaxNewTokens + 1;
-        var cache = PolicyInference.CreateCache(_policy, Math.Max(1, states.Count), capacity);
+        if (capacity > c.MaxPositionEmbeddings)
+            throw new ArgumentOutOfRangeException(nameof(options), $"capacity {capacity} exceeds max_position_embeddings {c.MaxPositionEmbeddings}");
+        using var decoder = _decoders(states.Count, capacity);
         int d = c.HiddenSize, vocab = c.VocabSize;
 
-        // Prefill: one packed pass over every prompt, into the first slot of each group.
+        // Prefill: each prompt once, its cached prefix shared by every sample of its group.
         var prefillLogits = new float[groups.Count * vocab];
-        PolicyInference.Step(_policy, cache, firstSlot, groups.Select(r => r.PromptIds.Length).ToArray(),
-            groups.SelectMany(r => r.PromptIds).ToArray(), new float[groups.Count * d], Enumerable.Range(0, groups.Count).ToArray(), prefillLogits);
+        decoder.Prefill(groups.Select(r => r.PromptIds).ToList(), groups.Select(r => r.GroupSize).ToList(), prefillLogits);
         for (var s = 0; s < states.Count; s++)
-        {
-            var g = states[s].Group;
-            cache.CopyPrefix(firstSlot[g], s, groups[g].PromptIds.Length);
-            states[s].Logits = prefillLogits.AsMemory(g * vocab, vocab);
-        }
+            states[s].Logits = prefillLogits.AsMemory(states[s].Group * vocab, vocab);
 
         var active = Enumerable.Range(0, states.Count).ToList();
         while (active.Count > 0)
@@ -91,7 +100,7 @@ public sealed class Generator
             }
             var hidden = new float[active.Count * d];
             var logits = new float[logitRows.Count * vocab];
-            PolicyInference.Step(_policy, cache, active.ToArray(), counts, ids.ToArray(), hidden, logitRows.ToArray(), logits);
+            decoder.Step(active.ToArray(), counts, ids.ToArray(), hidden, logitRows.ToArray(), logits);
             for (var j = 0; j < logitRows.Count; j++)
                 states[active[logitRows[j]]].Logits = logits.AsMemory(j * vocab, vocab);
             for (var i = 0; i < active.Count; i++)

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
+using R2ec.Data.Datasets;
+using R2ec.RecPO;
+using R2ec.Training.Compute;
 using R2ec.Training.Messages;
 using R2ec.Training.Scoring;
 
@@ -40,8 +43,16 @@ internal sealed class Evaluator : ReplicaActor
         {
             policy.Score(samples[i], request.Reasoning, (int)request.MaxNewTokens, items, scores);
             result.Ranks.Add((uint)SampleRanking.Rank(scores, samples[i]));
+            if (request.Reasoning && i < request.Examples)
+                result.Examples.Add(Example(policy, samples[i], i, (int)result.Ranks[i], scores, (int)request.MaxNewTokens));
         }
         result.ComputeSeconds = clock.Elapsed.TotalSeconds;
         return result;
     }
+
+    private EvaluationResult.Types.Example Example(IPolicyCompute policy, Sample sample, int index, int rank, float[] scores, int maxNewTokens) => new()
+    {
+        Sample = (uint)index, Rank = (uint)rank, Reasoning = policy.GreedyReasoning(sample, maxNewTokens) ?? "",
+        Reward = Rewards.Fused(Rewards.Ranking(rank, Job.Options.RecPO.NdcgCutoff), SampleRanking.TargetProbability(scores, sample), Job.Options.RecPO.Beta),
+    };
 }

@@ -42,6 +42,12 @@ public interface IPolicyCompute : IDisposable
     /// </summary>
     void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores);
 
+    /// <summary>
+    /// The greedy reasoning text <see cref="Score"/> reads with reasoning on, decoded, for the run report's examples;
+    /// null when this implementation cannot decode its tokens.
+    /// </summary>
+    string? GreedyReasoning(Sample sample, int maxNewTokens) => null;
+
     /// <summary>One optimizer step of a warm-up stage on a batch of samples.</summary>
     StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate);
 

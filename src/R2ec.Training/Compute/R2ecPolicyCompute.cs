@@ -23,27 +23,16 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
 {
     private const int EncodeBatch = 32;
     private readonly R2ecPolicy _policy;
-    private readonly BpeTokenizer _tokenizer;
-    private readonly TrainingData _data;
     private readonly JobOptions _options;
-    private readonly PromptOptions _prompts;
-    private readonly int _answer;
-    private readonly Dictionary<Sample, int[]> _userPrompts = new(ReferenceEqualityComparer.Instance);
-    private readonly int[]?[] _itemPrompts;
+    private readonly PolicyPrompts _prompts;
     private AdamW? _optimizer;
-    private ItemTable? _table;
-    private ItemEmbeddings? _tableSource;
     private float[][] _oldItemLogProbs = [];
 
     public R2ecPolicyCompute(R2ecPolicy policy, TrainingData data, JobOptions options)
     {
         _policy = policy;
-        _tokenizer = policy.Tokenizer ?? throw new ArgumentException("the policy has no tokenizer", nameof(policy));
-        _data = data;
         _options = options;
-        _prompts = R2ecPolicyFactory.Prompts(options);
-        _answer = _tokenizer.SpecialTokenId(SpecialTokens.Answer);
-        _itemPrompts = new int[data.ItemCount][];
+        _prompts = new PolicyPrompts(policy.Tokenizer ?? throw new ArgumentException("the policy has no tokenizer", nameof(policy)), data, options);
     }
 
     public int EmbeddingSize => _policy.Config.HiddenSize;
@@ -98,38 +87,28 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
 
     public void EncodeItems(int firstItem, int count, Span<float> output)
     {
-        var prompts = Enumerable.Range(firstItem, count).Select(ItemPrompt).ToList();
+        var prompts = Enumerable.Range(firstItem, count).Select(_prompts.Item).ToList();
         new ItemEncoder(_policy).EncodeInto(prompts, EncodeBatch, output);
     }
 
     public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
     {
-        var prompt = UserPrompt(sample);
-        var options = SamplingOptions.ForReasoning(_tokenizer, (float)sampling.Temperature, sampling.TopK, (float)sampling.TopP, sampling.MaxNewTokens);
-        var drawn = new Generator(_policy).SampleGroup(prompt, sampling.GroupSize, options, sampling.Seed, sampling.Step, sampling.SampleIndex);
-        var table = Table(items);
-        var trajectories = new List<SampledTrajectory>(drawn.Length);
-        foreach (var t in drawn)
-        {
-            // Log-probs are per completion token; an appended <answer> was not sampled and gets 0 (masked in the loss).
-            // The old log-probs are at the sampling temperature without top-k/top-p, as the learner recomputes them.
-            var sampled = new float[t.CompletionIds.Length];
-            var plain = new float[t.CompletionIds.Length];
-            t.SamplingLogProbs.CopyTo(sampled, 0);
-            t.PolicyLogProbs.CopyTo(plain, 0);
-            var scores = RecHead.Scores(t.UserEmbedding, table, (float)_options.RecPO.Tau, []);
-            trajectories.Add(new SampledTrajectory(t.CompletionIds, sampled, plain, t.SampledCount < t.CompletionIds.Length, scores));
-        }
-        return new SampledGroup(prompt, trajectories);
+        var prompt = _prompts.User(sample);
+        var drawn = new Generator(_policy).SampleGroup(prompt, sampling.GroupSize, _prompts.Sampling(sampling), sampling.Seed, sampling.Step, sampling.SampleIndex);
+        return _prompts.Group(prompt, drawn, items, _options.RecPO.Tau);
     }
 
     public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
     {
         // Without reasoning: no sampled tokens, only the appended <answer>, so the head reads the state right after the prompt.
-        var options = SamplingOptions.ForReasoning(_tokenizer, 1f, 0, 1f, reasoning ? maxNewTokens : 0, greedy: true);
-        var trajectory = new Generator(_policy).Greedy([UserPrompt(sample)], options)[0];
-        RecHead.Scores(trajectory.UserEmbedding, Table(items), (float)_options.RecPO.Tau, []).CopyTo(scores);
+        var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
+        _prompts.Score(trajectory, items, _options.RecPO.Tau, scores);
     }
+
+    public string? GreedyReasoning(Sample sample, int maxNewTokens) => _prompts.Tokenizer.Decode(Greedy(sample, maxNewTokens).CompletionIds);
+
+    private Trajectory Greedy(Sample sample, int maxNewTokens) =>
+        new Generator(_policy).Greedy([_prompts.User(sample)], _prompts.Greedy(maxNewTokens > 0, maxNewTokens))[0];
 
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
     {
@@ -139,16 +118,16 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         if (kind == WarmUpKind.Language)
         {
             // Next-token prediction on the user prompts and on the prompts of their target items.
-            var sequences = batch.Select(UserPrompt).Concat(batch.Select(s => ItemPrompt(s.Target))).ToList();
+            var sequences = batch.Select(_prompts.User).Concat(batch.Select(s => _prompts.Item(s.Target))).ToList();
             tokens = sequences.Sum(s => (long)s.Length);
             loss = PolicyForward.LmLoss(tape, _policy, sequences);
         }
         else
         {
             // In-batch contrastive: the state after "prompt <answer>" against the target items' embeddings.
-            var users = batch.Select(s => (int[])[.. UserPrompt(s), _answer]).ToList();
+            var users = batch.Select(s => (int[])[.. _prompts.User(s), _prompts.Answer]).ToList();
             var targets = batch.Select(s => s.Target).Distinct().ToList();
-            var itemSequences = targets.Select(ItemPrompt).ToList();
+            var itemSequences = targets.Select(_prompts.Item).ToList();
             tokens = users.Sum(s => (long)s.Length) + itemSequences.Sum(s => (long)s.Length);
             var scores = Cosine.Similarity(tape, PolicyForward.LastHidden(tape, _policy, users),
                 PolicyForward.LastHidden(tape, _policy, itemSequences), (float)_options.RecPO.Tau);
@@ -169,10 +148,10 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         {
             using var tape = new Tape(recording: false);
             var slice = rows.Skip(mb.Start).Take(mb.Count).ToList();
-            var (scores, columns, targets) = ItemScores(tape, slice, settings.Tau, PolicyForward.LastHidden(tape, _policy,
+            var (scores, columns) = ItemScores(tape, slice, settings.Tau, PolicyForward.LastHidden(tape, _policy,
                 slice.Select(r => (int[])[.. r.PromptTokens, .. r.Tokens]).ToList()));
             var old = new float[slice.Count];
-            ItemLoss.LogProbabilities(scores.Value.Span, columns, targets, old);
+            ItemLoss.LogProbabilities(scores.Value.Span, columns.Items.Length, columns.Targets, old);
             _oldItemLogProbs[mb.Index] = old;
         }
     }
@@ -186,29 +165,9 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
             (float)_options.Rollout.Temperature);
 
         var tokenCount = output.Offsets[^1];
-        var logpOld = new float[tokenCount];
-        var mask = new float[tokenCount];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var start = output.Offsets[i];
-            rows[i].OldLogprobs.CopyTo(logpOld, start);
-            var sampled = rows[i].Tokens.Length - (rows[i].AnswerAppended ? 1 : 0);
-            mask.AsSpan(start, sampled).Fill(1f);
-        }
-        var advantages = rows.Select(r => r.Advantage).ToArray();
-        var tokenGrad = new float[tokenCount];
-        var token = TokenLoss.Compute(output.Offsets, output.TokenLogProbs.Value.Span, logpOld, mask, advantages, settings.Clip, tokenGrad);
-
-        var (scores, columns, targets) = ItemScores(tape, rows, settings.Tau, output.UserEmbeddings);
-        var itemGrad = new float[scores.Value.Length];
-        var item = ItemLoss.Compute(scores.Value.Span, columns, targets, _oldItemLogProbs[miniBatch.Index], advantages,
-            rows.Select(r => r.Relabel).ToArray(), settings.Clip, itemGrad);
-
-        // Surrogates whose gradients are RecPO's: Σ (∂L/∂x)·x, scaled for accumulation over the optimizer window.
-        var tokenScale = (float)(miniBatch.LossScale * settings.TokenWeight);
-        var itemScale = (float)(miniBatch.LossScale * settings.ItemWeight);
-        for (var i = 0; i < tokenGrad.Length; i++) tokenGrad[i] *= tokenScale;
-        for (var i = 0; i < itemGrad.Length; i++) itemGrad[i] *= itemScale;
+        var (scores, columns) = ItemScores(tape, rows, settings.Tau, output.UserEmbeddings);
+        var (token, item, tokenGrad, itemGrad) = RecPOGradients.Compute(rows, output.Offsets, output.TokenLogProbs.Value.Span,
+            scores.Value.Span, columns, _oldItemLogProbs[miniBatch.Index], miniBatch.LossScale, settings);
         var total = Residual.Add(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
         tape.Backward(total);
 
@@ -221,12 +180,11 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
     }
 
     /// <summary>Scores [rows, distinct targets] of the rows' user embeddings against their targets' item embeddings, with gradient.</summary>
-    private (Variable Scores, int Columns, int[] Targets) ItemScores(Tape tape, IReadOnlyList<LearnRow> rows, double tau, Variable users)
+    private (Variable Scores, ItemColumns Columns) ItemScores(Tape tape, IReadOnlyList<LearnRow> rows, double tau, Variable users)
     {
-        var distinct = rows.Select(r => r.Sample.Target).Distinct().ToList();
-        var items = PolicyForward.LastHidden(tape, _policy, distinct.Select(ItemPrompt).ToList());
-        var scores = Cosine.Similarity(tape, users, items, (float)tau);
-        return (scores, distinct.Count, rows.Select(r => distinct.IndexOf(r.Sample.Target)).ToArray());
+        var columns = ItemColumns.Of(rows);
+        var items = PolicyForward.LastHidden(tape, _policy, columns.Items.Select(_prompts.Item).ToList());
+        return (Cosine.Similarity(tape, users, items, (float)tau), columns);
     }
 
     private double Step(double learningRate, double gradClip)
@@ -238,27 +196,4 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         optimizer.ZeroGrad();
         return norm;
     }
-
-    private ItemTable Table(ItemEmbeddings items)
-    {
-        if (_table is null || !ReferenceEquals(_tableSource, items))
-        {
-            _table = new ItemTable((long)items.Version, items.Count, items.Dimension, items.Data);
-            _tableSource = items;
-        }
-        return _table;
-    }
-
-    private int[] UserPrompt(Sample sample)
-    {
-        if (!_userPrompts.TryGetValue(sample, out var ids))
-        {
-            var prompt = PromptBuilder.UserPrompt(sample, _data.Dataset.Item, _data.Dataset.HasTimestamps, _prompts);
-            _userPrompts[sample] = ids = ChatTemplate.Encode(_tokenizer, R2ecPolicyFactory.Messages(prompt), addGenerationPrompt: true);
-        }
-        return ids;
-    }
-
-    private int[] ItemPrompt(int item) =>
-        _itemPrompts[item - 1] ??= ItemEncoder.ItemPrompt(_tokenizer, R2ecPolicyFactory.Messages(PromptBuilder.ItemPrompt(_data.Dataset.Item(item), _prompts)));
 }

@@ -37,7 +37,14 @@ public sealed class R2ecPolicyFactory(JobOptions options) : IPolicyFactory
     }
 
     /// <inheritdoc />
-    public IPolicyCompute Create(ReadOnlySpan<byte> tokenizer, TrainingData data, ulong seed)
+    public IPolicyCompute Create(ReadOnlySpan<byte> tokenizer, TrainingData data, ulong seed) =>
+        new R2ecPolicyCompute(CreatePolicy(tokenizer, seed), data, options);
+
+    /// <summary>
+    /// The managed policy with the tokenizer of <paramref name="tokenizer"/> and fresh weights keyed by
+    /// <paramref name="seed"/>: every backend starts from these weights, so the same seed trains the same model.
+    /// </summary>
+    public R2ecPolicy CreatePolicy(ReadOnlySpan<byte> tokenizer, ulong seed)
     {
         var bpe = TokenizerJson.Parse(tokenizer);
         var m = options.Model;
@@ -59,7 +66,7 @@ public sealed class R2ecPolicyFactory(JobOptions options) : IPolicyFactory
         // trajectory of a group is the same greedy path; Hugging Face Qwen2 initialises it with std 0.02.
         var embedding = policy.Embedding.Value.Span;
         System.Numerics.Tensors.TensorPrimitives.Multiply(embedding, InitializerRange, embedding);
-        return new R2ecPolicyCompute(policy, data, options);
+        return policy;
     }
 
     /// <summary>The prompt settings of the job: the history window of <c>Data:HistoryWindow</c>, short titles and descriptions.</summary>

@@ -99,12 +99,51 @@ public sealed class EngineOptions
     [Description("kernel threads; 0 = one per core")]
     public int Threads { get; init; }
 
+    /// <summary>Which tensor backend runs the policy: the managed engine (default on CPU) or TorchSharp (GPU nodes).</summary>
+    [Description("tensor backend: Managed (default, CPU) or Torch (TorchSharp/libtorch, for GPU nodes)")]
+    public EngineBackend Backend { get; init; } = EngineBackend.Managed;
+
+    /// <summary>Device of the torch backend: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; the managed engine runs on the CPU only.</summary>
+    [Description("device: cpu, cuda or cuda:N (cuda needs Backend Torch and a -p:TorchBackend=cuda build)")]
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Parameter and activation type; bfloat16 only on the torch backend.</summary>
+    [Description("float type: Float32, or BFloat16 (Backend Torch only)")]
+    public EngineDType DType { get; init; } = EngineDType.Float32;
+
     /// <summary>The thread count after resolving 0 to the core count.</summary>
     [JsonIgnore]
     public int EffectiveThreads => Threads == 0 ? Environment.ProcessorCount : Threads;
 
-    internal void Validate() =>
+    internal void Validate()
+    {
         JobOptions.Require(Threads is >= 0 and <= 1024, "Engine:Threads", "must be between 0 and 1024", Threads);
+        JobOptions.Require(IsDevice(Device), "Engine:Device", "must be cpu, cuda or cuda:N", Device);
+        JobOptions.Require(Backend == EngineBackend.Torch || Device == "cpu", "Engine:Device", "must be cpu on the managed backend (Engine:Backend=Torch runs on cuda)", Device);
+        JobOptions.Require(Backend == EngineBackend.Torch || DType == EngineDType.Float32, "Engine:DType", "must be Float32 on the managed backend", DType);
+    }
+
+    private static bool IsDevice(string device) =>
+        device is "cpu" or "cuda"
+        || device.StartsWith("cuda:", StringComparison.Ordinal) && device.Length > 5 && device.Length <= 8 && device[5..].All(char.IsAsciiDigit);
+}
+
+/// <summary>Tensor backends.</summary>
+public enum EngineBackend
+{
+    /// <summary>R2ec.Tensors: SIMD kernels and autograd in C#, the default on CPU.</summary>
+    Managed,
+    /// <summary>TorchSharp on libtorch (R2ec.Model.Torch): CUDA and bfloat16 on GPU nodes, or a CPU option.</summary>
+    Torch,
+}
+
+/// <summary>Float types of the parameters and activations.</summary>
+public enum EngineDType
+{
+    /// <summary>IEEE single precision.</summary>
+    Float32,
+    /// <summary>bfloat16 (torch backend only).</summary>
+    BFloat16,
 }
 
 /// <summary>Event log format choices.</summary>

@@ -3,7 +3,7 @@ namespace R2ec.Training.Jobs;
 /// <summary>
 /// Where a job stands, as stored in every checkpoint's <c>state.json</c>: the stage and the steps done in it, the
 /// policy and item-table versions, the data cursor, the seed behind every keyed random stream (the only RNG state a
-/// keyed design has), and the "without reasoning" test ranks once the recommendation warm-up has produced them.
+/// keyed design has), and the "without reasoning" and "reasoning without RecPO" test ranks once the recommendation warm-up has produced them.
 /// </summary>
 /// <param name="Stage">The stage in progress (or just completed when <paramref name="StageCompleted"/>).</param>
 /// <param name="Step">Steps done within that stage.</param>
@@ -13,6 +13,7 @@ namespace R2ec.Training.Jobs;
 /// <param name="DataCursor">Position in the stage's sample stream of the next batch.</param>
 /// <param name="Seed">Root of every keyed random stream.</param>
 /// <param name="WithoutReasoningRanks">Test ranks after the recommendation warm-up, or null before.</param>
+/// <param name="ReasoningWithoutRecPORanks">Test ranks of the recommendation warm-up's weights with greedy reasoning, or null before (or in a checkpoint written before the row existed).</param>
 public sealed record JobState(
     JobStage Stage,
     long Step,
@@ -21,4 +22,5 @@ public sealed record JobState(
     ulong ItemTableVersion,
     long DataCursor,
     ulong Seed,
-    int[]? WithoutReasoningRanks);
+    int[]? WithoutReasoningRanks,
+    int[]? ReasoningWithoutRecPORanks = null);

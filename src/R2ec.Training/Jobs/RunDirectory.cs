@@ -1,12 +1,14 @@
 using System.Text;
 using R2ec.Shared;
+using R2ec.Training.Experiments;
+using R2ec.Training.Reporting;
 
 namespace R2ec.Training.Jobs;
 
 /// <summary>
 /// The directory of one run, <c>runs/&lt;name&gt;/</c>: <c>config.json</c> (the effective configuration),
 /// <c>events.jsonl</c> (the Serilog event log), <c>metrics.jsonl</c> (one JSON object per step and evaluation),
-/// <c>checkpoints/</c> and <c>report.md</c>.
+/// <c>checkpoints/</c>, <c>report.md</c> and <c>report.html</c>.
 /// </summary>
 public sealed class RunDirectory
 {
@@ -43,12 +45,15 @@ public sealed class RunDirectory
     /// A fresh run directory under <paramref name="outputDirectory"/>: <paramref name="name"/>, or <c>name-2</c>,
     /// <c>name-3</c>, … when that one is taken, so a second run never mixes into the first.
     /// </summary>
-    public static RunDirectory CreateFresh(string outputDirectory, string name)
+    public static RunDirectory CreateFresh(string outputDirectory, string name) => new(FreshPath(outputDirectory, name));
+
+    /// <summary><paramref name="name"/> under <paramref name="outputDirectory"/>, or <c>name-2</c>, <c>name-3</c>, … when that one is taken; not created.</summary>
+    public static string FreshPath(string outputDirectory, string name)
     {
         var path = Path.Combine(outputDirectory, name);
         for (var n = 2; Directory.Exists(path); n++)
             path = Path.Combine(outputDirectory, $"{name}-{n}");
-        return new RunDirectory(path);
+        return path;
     }
 
     /// <summary>Appends one line to <c>metrics.jsonl</c> (flushed, so a killed run keeps its lines).</summary>
@@ -58,6 +63,18 @@ public sealed class RunDirectory
             File.AppendAllText(Metrics, jsonLine + "\n", Utf8);
     }
 
-    /// <summary>Writes <c>report.md</c> atomically.</summary>
-    public void WriteReport(string markdown) => AtomicFile.WriteAllText(Report, markdown);
+    /// <summary>The final report as an HTML page with the charts of the RecPO steps.</summary>
+    public string ReportHtml => Path.Combine(Root, "report.html");
+
+    /// <summary>
+    /// Writes <c>report.md</c> and, beside it, <c>report.html</c>: the same text with charts of the RecPO steps drawn from
+    /// <c>metrics.jsonl</c> (reward, validation Hit@10, losses, KL, clip fraction, reasoning length) and each validation's reasoning examples; both atomically.
+    /// </summary>
+    public void WriteReport(string markdown)
+    {
+        AtomicFile.WriteAllText(Report, markdown);
+        var validations = RunMetrics.Validations(Metrics);
+        var charts = RunCharts.FromMetrics(RunMetrics.RecPOSteps(Metrics), validations);
+        AtomicFile.WriteAllText(ReportHtml, RunCharts.Html($"R2ec run {Path.GetFileName(Root)}", markdown, charts, validations));
+    }
 }

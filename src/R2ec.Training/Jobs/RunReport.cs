@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using R2ec.Training.Configuration;
 using R2ec.Training.Evaluation;
+using R2ec.Training.Experiments;
 using R2ec.Training.Learning;
+using R2ec.Training.Reporting;
 
 namespace R2ec.Training.Jobs;
 
@@ -11,7 +13,7 @@ internal static class RunReport
 {
     /// <summary>The report's markdown.</summary>
     public static string Markdown(RunDirectory run, JobOptions options, TrainingData data, string model, IReadOnlyList<MetricsRow> rows,
-        JobState state, Throughput throughput, TimeSpan wallTime)
+        JobState state, Throughput throughput, TimeSpan wallTime, IReadOnlyList<ReasoningExample>? examples = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# R2ec run `{Path.GetFileName(run.Root)}`");
@@ -27,9 +29,21 @@ internal static class RunReport
         sb.Append(MetricsRow.Markdown(rows));
         sb.AppendLine();
         sb.AppendLine("Means ± bootstrap standard errors over the users.");
-        if (rows.FirstOrDefault(r => r.Method == TrainingJob.WithRecPO) is { } recpo && rows.FirstOrDefault(r => r.Method == TrainingJob.WithoutReasoning) is { } plain
-            && MetricsRow.PairedLine(recpo, plain) is { } paired)
-            sb.AppendLine().AppendLine(paired);
+        if (rows.FirstOrDefault(r => r.Method == TrainingJob.WithRecPO) is { } recpo)
+        {
+            foreach (var other in new[] { TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO })
+            {
+                if (rows.FirstOrDefault(r => r.Method == other) is { } baseline && MetricsRow.PairedLine(recpo, baseline) is { } paired)
+                    sb.AppendLine().AppendLine(paired);
+            }
+        }
+        if (examples is { Count: > 0 })
+        {
+            sb.AppendLine();
+            sb.AppendLine("What the RecPO policy writes (greedy reasoning of the first test samples), the target's rank and the reward:");
+            sb.AppendLine();
+            sb.Append(RunCharts.ExamplesMarkdown(examples));
+        }
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"RecPO throughput of this invocation (up to {throughput.Workers} rollout workers per step, {Environment.ProcessorCount} cores on the learner's node):");
         sb.AppendLine();

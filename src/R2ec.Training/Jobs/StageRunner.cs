@@ -82,9 +82,11 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             var test = job.Data.Dataset.Test;
             var users = job.Options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, job.Options.Data.EvalUsers);
             var ranks = await owner.EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users);
-            var row = MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks);
-            log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
-            state = state with { WithoutReasoningRanks = ranks };
+            // The same weights with greedy reasoning: what reasoning gives before RecPO has trained it.
+            var reasoned = await owner.EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
+            foreach (var row in new[] { MetricsRow.FromRanks(TrainingJob.WithoutReasoning, ranks), MetricsRow.FromRanks(TrainingJob.ReasoningWithoutRecPO, reasoned) })
+                log.Information("Test {Method} after the recommendation warm-up: Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Hit, row.Ndcg);
+            state = state with { WithoutReasoningRanks = ranks, ReasoningWithoutRecPORanks = reasoned };
         }
         return await CheckpointAsync(state with { StageCompleted = true }, newVersion: state.Stage != JobStage.RecWarmup);
     }
@@ -135,7 +137,8 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             owner.Report(new JobProgress(JobStage.RecPO, step + 1, steps, m.TokenLoss + m.ItemLoss, m.RewardMean, m.TokenLoss, m.ItemLoss,
                 m.TokensPerSecond, owner.Elapsed, Eta(stageClock, step + 1 - startStep, steps - step - 1)));
             owner.Completed(JobStage.RecPO, step + 1);
-            if (options.Schedule.EvalInterval > 0 && (step + 1) % options.Schedule.EvalInterval == 0 && step + 1 < steps
+            // The last step is validated too: settings are chosen on the valid split at the end of RecPO, never on test.
+            if (options.Schedule.EvalInterval > 0 && ((step + 1) % options.Schedule.EvalInterval == 0 || step + 1 == steps)
                 && job.Data.Dataset.Valid.Count > 0)
                 await ValidateAsync(state);
             if ((step + 1) % options.Schedule.CheckpointInterval == 0 && step + 1 < steps)
@@ -146,9 +149,10 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
 
     private async Task ValidateAsync(JobState state)
     {
-        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers);
+        var examples = new List<Experiments.ReasoningExample>();
+        var ranks = await owner.EvaluateAsync(job, refs, state, "valid", reasoning: true, (uint)job.Options.Schedule.EvalValidUsers, examples);
         var row = MetricsRow.FromRanks("valid", ranks);
-        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg });
+        owner.AppendMetrics("valid", state.Step, new Dictionary<string, object?> { ["users"] = row.Users, ["hit"] = row.Hit, ["ndcg"] = row.Ndcg, ["examples"] = examples, ["ranks"] = ranks });
         log.Information("Validation after RecPO step {Step}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", state.Step, row.Users, row.Hit, row.Ndcg);
     }
 

@@ -10,6 +10,7 @@ using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.DataPlane;
 using R2ec.Training.Evaluation;
+using R2ec.Training.Experiments;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
 using Serilog;
@@ -30,6 +31,9 @@ public sealed class TrainingJob
     /// <summary>Row name of the recommendation warm-up evaluated without reasoning.</summary>
     public const string WithoutReasoning = "without reasoning";
 
+    /// <summary>Row name of the recommendation warm-up's weights evaluated with greedy reasoning (reasoning before RecPO trained it).</summary>
+    public const string ReasoningWithoutRecPO = "reasoning without RecPO";
+
     /// <summary>Row name of the RecPO-trained policy evaluated with greedy reasoning.</summary>
     public const string WithRecPO = "R2ec (RecPO)";
 
@@ -47,6 +51,9 @@ public sealed class TrainingJob
     private readonly Stopwatch _clock = new();
 
     private readonly JobPlacement _placement;
+
+    // The final R2ec evaluation's first samples with their reasoning, for the report.
+    private List<ReasoningExample> Examples { get; } = [];
 
     /// <summary>Prepares a job in <paramref name="run"/> with every actor in this process; it resumes when the run directory holds a checkpoint.</summary>
     public TrainingJob(JobOptions options, TrainingData data, IPolicyFactory factory, RunDirectory run, ILogger logger)
@@ -153,7 +160,7 @@ public sealed class TrainingJob
         log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
             "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
             throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
-        _run.WriteReport(RunReport.Markdown(_run, _options, _data, _factory.Description, rows, state, throughput, _clock.Elapsed));
+        _run.WriteReport(RunReport.Markdown(_run, _options, _data, _factory.Description, rows, state, throughput, _clock.Elapsed, Examples));
         log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
         return new JobResult(true, rows, _run, state);
     }
@@ -184,16 +191,22 @@ public sealed class TrainingJob
         var rows = new List<MetricsRow> { MetricsRow.FromRanks(PopularityBaseline.Method, popularity) };
         if (state.WithoutReasoningRanks is { } warm)
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
-        var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users);
+        if (state.ReasoningWithoutRecPORanks is { } reasoned)
+            rows.Add(MetricsRow.FromRanks(ReasoningWithoutRecPO, reasoned));
+        var ranks = await EvaluateAsync(job, refs, state, "test", reasoning: true, (uint)users, Examples);
         rows.Add(MetricsRow.FromRanks(WithRecPO, ranks));
         rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
-        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows });
+        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows, ["examples"] = Examples });
         return rows;
     }
 
-    internal async Task<int[]> EvaluateAsync(JobContext job, JobActors refs, JobState state, string split, bool reasoning, uint maxUsers)
+    /// <summary>How many evaluated samples the report shows with their reasoning.</summary>
+    internal const int ReportExamples = 3;
+
+    internal async Task<int[]> EvaluateAsync(JobContext job, JobActors refs, JobState state, string split, bool reasoning, uint maxUsers,
+        List<ReasoningExample>? examples = null)
     {
         var weights = job.Store.Find(JobContext.WeightsKind, state.PolicyVersion)
             ?? (await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest(), LongAsk)).Weights;
@@ -203,15 +216,16 @@ public sealed class TrainingJob
         {
             Split = split, Reasoning = reasoning, Weights = weights, ItemTable = table, MaxUsers = maxUsers,
             WeightsVersion = state.PolicyVersion, ItemTableVersion = state.PolicyVersion,
-            MaxNewTokens = (uint)_options.Rollout.MaxNewTokens,
+            MaxNewTokens = (uint)_options.Rollout.MaxNewTokens, Examples = examples is null ? 0u : ReportExamples,
         }, LongAsk);
+        examples?.AddRange(result.Examples.Select(e => new ReasoningExample((int)e.Sample, (int)e.Rank, e.Reward, e.Reasoning)));
         return result.Ranks.Select(r => (int)r).ToArray();
     }
 }
 
 /// <summary>What a job run produced.</summary>
 /// <param name="Completed">False when it was interrupted (resume it with the same run directory).</param>
-/// <param name="Rows">The test table: popularity, without reasoning, R2ec (RecPO); empty when interrupted.</param>
+/// <param name="Rows">The test table: popularity, without reasoning, reasoning without RecPO, R2ec (RecPO), RecPO weights without reasoning; empty when interrupted.</param>
 /// <param name="Run">The run directory.</param>
 /// <param name="State">Where the job stands.</param>
 public sealed record JobResult(bool Completed, IReadOnlyList<MetricsRow> Rows, RunDirectory Run, JobState State);

@@ -29,6 +29,17 @@ public sealed class DockerfileTests
     }
 
     [Test]
+    public void The_torch_backend_is_a_build_argument_on_images_whose_libstdcxx_loads_torchsharp()
+    {
+        Assert.That(Dockerfile, Does.Contain("ARG TORCH_BACKEND=cpu"));
+        Assert.That(Dockerfile, Does.Contain("-p:TorchBackend=${TORCH_BACKEND}"));
+        // Ubuntu 24.04: libstdc++ with GLIBCXX_3.4.32, which TorchSharp 0.107's native wrapper asks for.
+        Assert.That(Dockerfile, Does.Contain("FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build"));
+        Assert.That(Dockerfile, Does.Contain("FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble"));
+        Assert.That(Dockerfile, Does.Contain("Directory.Build.targets"), "the build stage needs the targets the projects import");
+    }
+
+    [Test]
     public void The_build_context_leaves_out_build_outputs_and_runs()
     {
         var ignored = File.ReadAllLines(Path.Combine(RepoPaths.Root, ".dockerignore"));

@@ -83,23 +83,3 @@ public class GradClipTests
         Assert.That(a.Grad!.Span[0], Is.EqualTo(0.5f));
     }
 }
-
-public class LrScheduleTests
-{
-    [Test]
-    public void ConstantWarmupAndCosine()
-    {
-        Assert.That(LrSchedule.Constant(0.1f).At(1000), Is.EqualTo(0.1f));
-        var warm = LrSchedule.LinearWarmup(1f, 4);
-        Assert.That(new[] { warm.At(0), warm.At(3), warm.At(10) }, Is.EqualTo(new[] { 0.25f, 1f, 1f }));
-        var cos = LrSchedule.Cosine(1f, 2, 12, 0.1f);
-        Assert.That(cos.At(1), Is.EqualTo(1f));
-        Assert.That(cos.At(2), Is.EqualTo(1f).Within(1e-6f));
-        Assert.That(cos.At(7), Is.EqualTo(0.55f).Within(1e-6f));
-        Assert.That(cos.At(12), Is.EqualTo(0.1f));
-    }
-
-    [Test]
-    public void CosineNeedsMoreStepsThanWarmup() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => LrSchedule.Cosine(1f, 10, 10));
-}

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
 using R2ec.Training.Tests.Support;
@@ -29,14 +30,27 @@ public sealed class TrainingJobTests
     }
 
     [Test]
-    public async Task Completes_WithTheFourRowsOverTheSameTestUsers()
+    public async Task Completes_WithTheFiveRowsOverTheSameTestUsers()
     {
         var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "run")).RunAsync();
 
         Assert.That(result.Completed, Is.True);
-        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
+        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
         Assert.That(result.Rows.Select(r => r.Users).Distinct().Count(), Is.EqualTo(1));
-        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same"));
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same")
+            .And.Contain("R2ec (RecPO) − reasoning without RecPO, paired over the same"));
+        Assert.That(File.ReadAllText(result.Run.ReportHtml), Does.Contain("| R2ec (RecPO) |").And.Contain("<svg ").And.Contain("Mean training reward"));
+        // The report's examples are the first test samples of the R2ec row, at the ranks that row holds.
+        using (var final = JsonDocument.Parse(File.ReadLines(result.Run.Metrics).Last(l => l.Contains("\"stage\":\"final\"", StringComparison.Ordinal))))
+        {
+            var ranks = final.RootElement.GetProperty("examples").EnumerateArray().Select(e => e.GetProperty("Rank").GetInt32());
+            Assert.That(ranks, Is.EqualTo(result.Rows.Single(r => r.Method == TrainingJob.WithRecPO).Ranks!.Take(3)));
+        }
+        Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("What the RecPO policy writes"));
+        // Validated every Schedule:EvalInterval steps and after the last one, each with its users' ranks.
+        var validations = R2ec.Training.Experiments.RunMetrics.Validations(result.Run.Metrics);
+        Assert.That(validations.Select(v => v.Step), Is.EqualTo(new[] { 2L, 4, 5 }));
+        Assert.That(validations.Select(v => v.Ranks!.Length), Is.All.EqualTo(validations[0].Users));
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
         Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));

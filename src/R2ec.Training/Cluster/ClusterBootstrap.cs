@@ -51,9 +51,15 @@ public static class ClusterBootstrap
         return names;
     }
 
-    /// <summary>The seed node addresses of <c>Cluster:Seeds</c> (<c>akka.tcp://SystemName@host:port</c>).</summary>
-    public static IReadOnlyList<string> SeedAddresses(ClusterOptions cluster) =>
-        cluster.SeedEndpoints().Select(s => $"akka.tcp://{cluster.SystemName}@{s.Host}:{s.Port.ToString(CultureInfo.InvariantCulture)}").ToList();
+    /// <summary>
+    /// The seed node addresses of <c>Cluster:Seeds</c>: <c>akka.tcp://SystemName@host:port</c>, or <c>akka.ssl.tcp://…</c>
+    /// with <c>Cluster:RemotingTls</c> (the only transport a TLS node loads).
+    /// </summary>
+    public static IReadOnlyList<string> SeedAddresses(ClusterOptions cluster)
+    {
+        var protocol = cluster.RemotingTls ? "akka.ssl.tcp" : "akka.tcp";
+        return cluster.SeedEndpoints().Select(s => $"{protocol}://{cluster.SystemName}@{s.Host}:{s.Port.ToString(CultureInfo.InvariantCulture)}").ToList();
+    }
 
     /// <summary>
     /// <c>min-nr-of-members</c> per role: the learner, and <c>Cluster:MinimumRolloutNodes</c> rollout nodes. Joining

@@ -37,6 +37,8 @@ public sealed class BootstrapTests
         var cluster = Repository.Options("Cluster:Seeds=r2ec-learner-0.r2ec-learner:2552, 10.0.0.7:2553").Cluster;
         Assert.That(ClusterBootstrap.SeedAddresses(cluster),
             Is.EqualTo(new[] { "akka.tcp://r2ec@r2ec-learner-0.r2ec-learner:2552", "akka.tcp://r2ec@10.0.0.7:2553" }));
+        Assert.That(ClusterBootstrap.SeedAddresses(Repository.Options("Cluster:RemotingTls=true").Cluster),
+            Is.EqualTo(new[] { "akka.ssl.tcp://r2ec@r2ec-learner-0.r2ec-learner:2552" }), "a TLS node loads only the ssl transport");
         Assert.That(ClusterBootstrap.AkkaRoles(NodeRoles.Coordinator | NodeRoles.Learner | NodeRoles.Reward), Is.EqualTo(new[] { "learner", "reward" }));
     }
 
@@ -105,6 +107,40 @@ public sealed class BootstrapTests
         target.TellChecked(largest, frame);
         var arrived = await received.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.That(arrived.Reason, Has.Length.EqualTo(largest.Reason.Length));
+    }
+
+    [Test]
+    public async Task Two_members_join_over_remoting_tls()
+    {
+        var folder = Directory.CreateTempSubdirectory("r2ec-tls-");
+        try
+        {
+            using var key = System.Security.Cryptography.RSA.Create(2048);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=r2ec-test", key,
+                System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+            var (certFile, keyFile) = (Path.Combine(folder.FullName, "tls.crt"), Path.Combine(folder.FullName, "tls.key"));
+            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+            Environment.SetEnvironmentVariable(ClusterBootstrap.TlsCertificateVariable, certFile);
+            Environment.SetEnvironmentVariable(ClusterBootstrap.TlsKeyVariable, keyFile);
+            var seedPort = Ports.Free();
+            ClusterOptions Tls(int port, string seeds) => Repository.Options(
+                "Cluster:RemotingHost=127.0.0.1", "Cluster:PublicHostname=127.0.0.1", $"Cluster:RemotingPort={port}", $"Cluster:Seeds={seeds}",
+                "Cluster:EndpointsListen=http://127.0.0.1:0", "Cluster:MinimumRolloutNodes=1", "Cluster:RemotingTls=true",
+                "Cluster:RemotingTlsSkipValidation=true").Cluster;
+            await using var learner = await ClusterMember.StartAsync(Tls(seedPort, $"127.0.0.1:{seedPort}"), NodeRoles.Learner, () => true, new NodeMetrics(), Silent);
+            await using var worker = await ClusterMember.StartAsync(Tls(Ports.Free(), $"127.0.0.1:{seedPort}"), NodeRoles.Rollout, () => true, new NodeMetrics(), Silent);
+            Assert.That(worker.System.Settings.Config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"), Is.True);
+            await Until(() => Akka.Cluster.Cluster.Get(learner.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2,
+                "both members are Up over TLS");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ClusterBootstrap.TlsCertificateVariable, null);
+            Environment.SetEnvironmentVariable(ClusterBootstrap.TlsKeyVariable, null);
+            folder.Delete(recursive: true);
+        }
     }
 
     /// <summary>A Shutdown whose serialized size is exactly <paramref name="bytes"/>.</summary>

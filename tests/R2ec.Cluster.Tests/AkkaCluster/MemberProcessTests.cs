@@ -8,9 +8,10 @@ namespace R2ec.Cluster.Tests.AkkaCluster;
 
 /// <summary>
 /// Real <c>r2ec member</c> processes on 127.0.0.1 (no job): a learner and two rollout nodes form the cluster; probes
-/// answer as they should; the split-brain resolver downs a stopped (SIGSTOP) and a killed (SIGKILL) rollout node within
-/// the configured seconds, the stopped one exits non-zero when it wakes, and a SIGTERM leaves with exit code 0. The
-/// membership events are read as structured fields of the JSON log.
+/// answer as they should; a third rollout node joins the running cluster; the split-brain resolver downs a stopped
+/// (SIGSTOP) and a killed (SIGKILL) rollout node within the configured seconds, the stopped one exits non-zero when it
+/// wakes, and SIGTERM makes a member leave with exit code 0. The membership events are read as structured fields of
+/// the JSON log.
 /// </summary>
 [NonParallelizable]
 public sealed class MemberProcessTests
@@ -99,7 +100,7 @@ public sealed class MemberProcessTests
     }
 
     [Test]
-    public async Task The_resolver_downs_a_stopped_and_a_killed_rollout_node_and_the_stopped_one_exits_non_zero_when_it_wakes()
+    public async Task The_resolver_downs_a_stopped_and_a_killed_rollout_node_the_stopped_one_exits_non_zero_when_it_wakes_and_sigterm_leaves_with_0()
     {
         var seedPort = Ports.Free();
         var readyFile = Path.Combine(Path.GetTempPath(), $"r2ec-ready-{Guid.NewGuid():N}");
@@ -130,6 +131,10 @@ public sealed class MemberProcessTests
         }
         Assert.That(await GetAsync(learner, "/alive"), Is.EqualTo(HttpStatusCode.OK));
 
+        // A rollout node joining a running cluster becomes Up too: the pool is elastic.
+        var late = Start("rollout-late", "rollout", seedPort);
+        await EventAsync(learner, "MemberUp", late, formed);
+
         var failedAt = DateTime.UtcNow;
         Assert.That(Signal(stopped.Process.Id, SigStop), Is.Zero, "SIGSTOP");
         killed.Process.Kill();
@@ -148,6 +153,9 @@ public sealed class MemberProcessTests
         Assert.That(await stopped.Process.WaitForExitAsync(TimeSpan.FromSeconds(40)), Is.EqualTo(ClusterMember.RemovedExitCode),
             "a node the resolver downed exits non-zero instead of rejoining with stale state");
 
+        late.Process.Terminate();
+        Assert.That(await late.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.Zero, "SIGTERM: a graceful leave");
+        await EventAsync(learner, "MemberRemoved", late, TimeSpan.FromSeconds(10));
         learner.Process.Terminate();
         Assert.That(await learner.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.Zero, "SIGTERM: a graceful leave");
     }

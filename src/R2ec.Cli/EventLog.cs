@@ -1,4 +1,4 @@
-using R2ec.Actors.Logging;
+using R2ec.Training.Logging;
 using R2ec.Training.Configuration;
 using Serilog;
 using Serilog.Events;

@@ -6,7 +6,7 @@ namespace R2ec.Shared;
 /// else the file at the secret's default mount point. A file's trailing line break (editors and
 /// <c>kubectl create secret --from-file</c> leave one) is not part of the secret.
 /// </summary>
-/// <remarks>Compiled into each project, so the Actors layer (broker credentials) and Training (blob token) share it.</remarks>
+/// <remarks>Compiled into each project that reads a secret (Training: the blob token), rather than shared as a public API.</remarks>
 internal static class SecretSource
 {
     /// <summary>The secret, with where it came from; null when no source holds it.</summary>

@@ -153,14 +153,15 @@ public sealed class FailureMatrixTests
             return TrainInvocation(dir, ["--config", Path.Combine(dir, "bad.json")], "bad.json");
         });
 
-        // r2ec node: kept few and apart, as the node's transport is being replaced.
+        // r2ec node: a bad role, a seed nobody answers at (not Up within Cluster:StartTimeoutSeconds), a busy health port.
         yield return new Case("node with an unknown role", dir =>
             new Invocation(["node", "--role", "rollout,evaluator", "--node", "w-1", "--set", "Cluster:EndpointsListen=http://127.0.0.1:0"], "evaluator"));
         yield return new Case("node with an unreachable seed", dir =>
         {
             var port = FreePort();
             return new Invocation(["node", "--role", "rollout", "--node", "w-1", "--set", "Cluster:EndpointsListen=http://127.0.0.1:0",
-                "--set", "Cluster:BrokerHost=127.0.0.1", "--set", $"Cluster:BrokerPort={port}", "--set", "Cluster:StartTimeoutSeconds=1"], $"127.0.0.1:{port}");
+                "--set", "Cluster:RemotingHost=127.0.0.1", "--set", "Cluster:PublicHostname=127.0.0.1", "--set", "Cluster:RemotingPort=0",
+                "--set", $"Cluster:Seeds=127.0.0.1:{port}", "--set", "Cluster:StartTimeoutSeconds=1"], $"127.0.0.1:{port}");
         });
         yield return new Case("node with its port in use", dir =>
         {

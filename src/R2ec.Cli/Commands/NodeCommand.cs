@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using R2ec.Data.Datasets;
 using R2ec.Training.Cluster;
 using R2ec.Training.Compute;
@@ -11,10 +10,11 @@ using Serilog;
 namespace R2ec.Cli.Commands;
 
 /// <summary>
-/// <c>r2ec node</c>: one process of a multi-process job over RabbitMQ (docs/cluster.md). Every node of a job is started
+/// <c>r2ec node</c>: one member of a multi-process job's Akka.Cluster (docs/cluster.md). Every node of a job is started
 /// with the same configuration (<c>cluster-config/cluster.json</c>) and its own roles; the learner's node runs the
-/// job and prints the test table at the end, the other nodes exit when it tells them the job is over.
-/// SIGTERM makes the learner's node checkpoint at the next step boundary and other nodes drain and leave.
+/// job, prints the test table at the end and leaves the cluster, and the other nodes leave when it has left.
+/// SIGTERM makes the learner's node checkpoint at the next step boundary and every node leave gracefully (exit 0);
+/// a node the cluster removes without its asking exits with <see cref="ClusterMember.RemovedExitCode"/>.
 /// </summary>
 public static class NodeCommand
 {
@@ -33,7 +33,7 @@ public static class NodeCommand
         {
             Description = "learner's node: continue the run directory (Run:OutputDirectory/Run:Name) from its newest checkpoint; start it when it has none",
         };
-        var command = new Command("node", "run one node of a multi-process job over RabbitMQ (see docs/cluster.md)");
+        var command = new Command("node", "run one member of a multi-process job on Akka.Cluster (see docs/cluster.md)");
         command.Options.Add(role);
         command.Options.Add(node);
         command.Options.Add(resume);
@@ -49,17 +49,7 @@ public static class NodeCommand
             var run = roles.HasFlag(NodeRoles.Learner) ? OpenRun(options, parse.GetValue(resume)) : null;
             var data = TrainCommand.LoadData(options, store);
             using var signals = new TerminationSignals(cancel);
-            NodeResult result;
-            try
-            {
-                result = await ClusterNode.RunAsync(options, data, EngineBackends.Factory(options), roles, name, run, Log.Logger, signals.Token);
-            }
-            catch (Exception e) when (CliApp.SocketCause(e) is { SocketErrorCode: not SocketError.AddressAlreadyInUse } socket)
-            {
-                // The transport's own message ("None of the specified endpoints were reachable") does not say which address.
-                throw new ConfigurationException($"cannot connect: {e.Message} ({socket.Message}); check Cluster:BrokerHost:Cluster:BrokerPort = " +
-                    $"{options.Cluster.BrokerHost}:{options.Cluster.BrokerPort}");
-            }
+            var result = await ClusterNode.RunAsync(options, data, EngineBackends.Factory(options), roles, name, run, Log.Logger, signals.Token);
             Log.Information("Node {Node} stopped: {Reason}", name, result.Reason);
             if (result.Job is { Completed: true } job)
             {
@@ -71,7 +61,7 @@ public static class NodeCommand
             {
                 output.WriteLine($"{result.Reason}; continue with: r2ec node --role {NodeRoleNames.Format(roles)} --resume (run directory {run.Root})");
             }
-            return result.Completed ? 0 : CliApp.ExitFailure;
+            return result.ExitCode;
         });
         return command;
     }

@@ -30,6 +30,15 @@ internal sealed record JobContext(
     /// <summary>This node's counters for <c>/metrics</c>.</summary>
     public NodeMetrics Metrics { get; init; } = new();
 
+    /// <summary>
+    /// True on an Akka.Cluster node: <see cref="WeightsTopic"/> goes through distributed pub-sub to every node's
+    /// workers; in one process it goes through the actor system's event stream.
+    /// </summary>
+    public bool OnCluster { get; init; }
+
+    /// <summary>The distributed pub-sub topic of <c>WeightsPublished</c> (metadata only; the bytes stay on the data plane).</summary>
+    public const string WeightsTopic = "r2ec-weights";
+
     public const string WeightsKind = "weights";
     public const string OptimizerKind = "optimizer";
     public const string ItemsKind = "items";

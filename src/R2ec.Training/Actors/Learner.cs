@@ -88,7 +88,7 @@ internal sealed class Learner : JobActor
         _version++;
         var weights = Job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights());
         Job.Store.Forget(JobContext.WeightsKind, _version - 1);
-        Context.System.EventStream.Publish(new WeightsPublished { Version = _version, Blob = weights, Step = learn.Step });
+        WeightsBroadcast.Publish(Context, Job, new WeightsPublished { Version = _version, Blob = weights, Step = learn.Step });
 
         var metrics = StepStatistics.Summarize(groups, stats, _version - 1);
         metrics.RolloutSeconds = learn.RolloutSeconds;

@@ -12,16 +12,13 @@ public enum DataPlaneKind
 }
 
 /// <summary>
-/// Settings of <c>r2ec node</c>: the broker, the nodes that hold the fixed roles, membership timing and the data plane.
-/// Credentials and the blob token never appear here; they come from the environment or mounted secret files
-/// (<c>R2EC_RABBITMQ_USERNAME_FILE</c>, <c>R2EC_BLOB_TOKEN_FILE</c>, …). The single-process <c>r2ec train</c> ignores this section.
+/// Settings of <c>r2ec node</c>: the nodes that hold the fixed roles, the Akka.Cluster membership (remoting, seeds,
+/// failure detector, split-brain resolver; ClusterOptions.Akka.cs) and the data plane. Secrets never appear here; the
+/// blob token and remoting's TLS key come from the environment or mounted files (<c>R2EC_BLOB_TOKEN_FILE</c>,
+/// <c>R2EC_REMOTING_TLS_KEY_FILE</c>, …). The single-process <c>r2ec train</c> ignores this section.
 /// </summary>
 public sealed partial class ClusterOptions
 {
-    /// <summary>Name prefix of the job's queues and exchanges: jobs on one broker with different names never see each other.</summary>
-    [Description("broker name prefix of this job (letters, digits, '.', '_', '-')")]
-    public string Job { get; init; } = "r2ec";
-
     /// <summary>This process's node name; empty means the host name (a StatefulSet pod's name). The <c>--node</c> option overrides it.</summary>
     [Description("this node's name; empty = the host name (a pod's name); --node overrides it")]
     public string? Node { get; init; }
@@ -34,30 +31,6 @@ public sealed partial class ClusterOptions
     [Description("node holding the reward actor")]
     public string RewardNode { get; init; } = "r2ec-learner-0";
 
-    /// <summary>Broker host name.</summary>
-    [Description("RabbitMQ host")]
-    public string BrokerHost { get; init; } = "localhost";
-
-    /// <summary>Broker AMQP port.</summary>
-    [Description("RabbitMQ AMQP port (5671 with TLS)")]
-    public int BrokerPort { get; init; } = 5672;
-
-    /// <summary>Broker virtual host.</summary>
-    [Description("RabbitMQ virtual host")]
-    public string BrokerVirtualHost { get; init; } = "/";
-
-    /// <summary>Whether the broker connection uses TLS.</summary>
-    [Description("AMQP over TLS")]
-    public bool BrokerTls { get; init; }
-
-    /// <summary>Server name checked against the broker's certificate; null means <see cref="BrokerHost"/>.</summary>
-    [Description("TLS server name, empty = BrokerHost")]
-    public string? BrokerTlsServerName { get; init; }
-
-    /// <summary>Returns of one pool message before it goes to the dead-letter queue.</summary>
-    [Description("returns of a pool message before it is dead-lettered")]
-    public int DeliveryLimit { get; init; } = 5;
-
     /// <summary>
     /// Nodes holding the rollout role that must be up before the learner node starts the job (the learner's own node
     /// counts when it holds the role too). A reward node other than the learner's is always waited for as well.
@@ -69,17 +42,9 @@ public sealed partial class ClusterOptions
     [Description("seconds to wait for the minimum members")]
     public double StartTimeoutSeconds { get; init; } = 600;
 
-    /// <summary>Seconds between a node's heartbeats.</summary>
-    [Description("heartbeat interval in seconds")]
+    /// <summary>Seconds between the Akka failure detector's heartbeats (cluster membership and remote death watch).</summary>
+    [Description("failure-detector heartbeat interval in seconds")]
     public double HeartbeatSeconds { get; init; } = 1;
-
-    /// <summary>Seconds without a heartbeat before a member is Suspect (logged MemberUnreachable).</summary>
-    [Description("seconds without a heartbeat before MemberUnreachable")]
-    public double SuspectAfterSeconds { get; init; } = 5;
-
-    /// <summary>Seconds without a heartbeat before a member is Down (logged MemberRemoved); it comes back as a new member.</summary>
-    [Description("seconds without a heartbeat before MemberRemoved")]
-    public double RemoveAfterSeconds { get; init; } = 20;
 
     /// <summary>How blobs travel between nodes.</summary>
     [Description("Http or SharedDirectory")]
@@ -105,26 +70,21 @@ public sealed partial class ClusterOptions
     [Description("probe and metrics listen URL on every node")]
     public string EndpointsListen { get; init; } = "http://0.0.0.0:8558";
 
-    /// <summary>Seconds a node that received SIGTERM spends finishing in-flight work before it exits.</summary>
+    /// <summary>
+    /// Seconds a node that received SIGTERM may take to leave (the learner's node adds its step-boundary checkpoint);
+    /// the pods' termination grace period covers it.
+    /// </summary>
     [Description("seconds to drain in-flight work on SIGTERM")]
     public double DrainSeconds { get; init; } = 30;
 
     internal void Validate()
     {
-        JobOptions.Require(IsName(Job), "Cluster:Job", "must be non-empty and use only letters, digits, '.', '_' and '-'", Job);
         JobOptions.Require(string.IsNullOrEmpty(Node) || IsName(Node), "Cluster:Node", "must be empty or use only letters, digits, '.', '_' and '-'", Node);
         JobOptions.Require(IsName(LearnerNode), "Cluster:LearnerNode", "must be a node name (letters, digits, '.', '_', '-')", LearnerNode);
         JobOptions.Require(IsName(RewardNode), "Cluster:RewardNode", "must be a node name (letters, digits, '.', '_', '-')", RewardNode);
-        JobOptions.Require(!string.IsNullOrEmpty(BrokerHost), "Cluster:BrokerHost", "must not be empty", BrokerHost);
-        JobOptions.Require(BrokerPort is >= 1 and <= 65535, "Cluster:BrokerPort", "must be a port from 1 to 65535", BrokerPort);
-        JobOptions.Require(DeliveryLimit is >= 1 and <= 1000, "Cluster:DeliveryLimit", "must be from 1 to 1000", DeliveryLimit);
         JobOptions.Require(MinimumRolloutNodes >= 0, "Cluster:MinimumRolloutNodes", "must be 0 or positive", MinimumRolloutNodes);
         JobOptions.Require(StartTimeoutSeconds > 0 && double.IsFinite(StartTimeoutSeconds), "Cluster:StartTimeoutSeconds", "must be a positive number", StartTimeoutSeconds);
         JobOptions.Require(HeartbeatSeconds > 0 && double.IsFinite(HeartbeatSeconds), "Cluster:HeartbeatSeconds", "must be a positive number", HeartbeatSeconds);
-        JobOptions.Require(SuspectAfterSeconds > HeartbeatSeconds && double.IsFinite(SuspectAfterSeconds), "Cluster:SuspectAfterSeconds",
-            $"must exceed Cluster:HeartbeatSeconds ({HeartbeatSeconds})", SuspectAfterSeconds);
-        JobOptions.Require(RemoveAfterSeconds > SuspectAfterSeconds && double.IsFinite(RemoveAfterSeconds), "Cluster:RemoveAfterSeconds",
-            $"must exceed Cluster:SuspectAfterSeconds ({SuspectAfterSeconds})", RemoveAfterSeconds);
         JobOptions.Require(IsHttpUrl(BlobListen), "Cluster:BlobListen", "must be an http(s)://host:port URL", BlobListen);
         JobOptions.Require(string.IsNullOrEmpty(BlobAdvertise) || IsHttpUrl(BlobAdvertise), "Cluster:BlobAdvertise", "must be empty or an http(s) URL", BlobAdvertise);
         JobOptions.Require(DataPlane != DataPlaneKind.SharedDirectory || !string.IsNullOrEmpty(SharedDirectory), "Cluster:SharedDirectory",

@@ -40,7 +40,7 @@ public sealed class JobOptions
     /// <summary>Fault injection and supervision timing, for tests and drills.</summary>
     public FaultOptions Faults { get; init; } = new();
 
-    /// <summary>Multi-process settings of <c>r2ec node</c>: broker, fixed-role nodes, membership, data plane.</summary>
+    /// <summary>Multi-process settings of <c>r2ec node</c>: fixed-role nodes, Akka.Cluster membership, data plane.</summary>
     public ClusterOptions Cluster { get; init; } = new();
 
     /// <summary>Checks every value against its allowed range.</summary>

@@ -40,7 +40,14 @@ internal sealed class JobActorSystem : IAsyncDisposable
     /// item-table builder and evaluator, so compute never starves the coordinator and reward actor on the default
     /// dispatcher), the stopping guardian and lifecycle logging.
     /// </summary>
-    public static Config Hocon(JobOptions options)
+    public static Config Hocon(JobOptions options) => ActorHocon(options).WithFallback(AkkaSerialization.SerializeEveryMessage);
+
+    /// <summary>
+    /// The part of <see cref="Hocon"/> a cluster node shares (compute dispatcher, stopping guardian, lifecycle logging);
+    /// its serialization comes from <see cref="Cluster.ClusterBootstrap"/>, which binds every message without
+    /// serializing local sends a second time.
+    /// </summary>
+    public static Config ActorHocon(JobOptions options)
     {
         var threads = options.Rollout.Workers + 3;
         return ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $$"""
@@ -65,7 +72,7 @@ internal sealed class JobActorSystem : IAsyncDisposable
                 threadtype = background
               }
             }
-            """)).WithFallback(AkkaSerialization.SerializeEveryMessage);
+            """));
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Pattern;
 using R2ec.Training.Actors;
+using R2ec.Training.Cluster;
 using R2ec.Training.Configuration;
 
 namespace R2ec.Training.Jobs;
@@ -58,6 +60,49 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
         }
         return new JobActors(coordinator, learner, builder, evaluator, workers);
     }
+
+    /// <summary>Name of the coordinator's cluster singleton manager (<c>/user/coordinator</c>) on the learner role.</summary>
+    public const string CoordinatorSingleton = "coordinator";
+
+    /// <summary>Name of the reward actor's cluster singleton manager (<c>/user/reward</c>) on the reward role.</summary>
+    public const string RewardSingleton = "reward";
+
+    /// <summary>
+    /// The learner node's actors on an Akka.Cluster system: the learner, item-table builder and evaluator as local
+    /// actors beside the driver, the coordinator as the cluster singleton of the learner role (so exactly one owns each
+    /// step, and rollout nodes find it through a proxy however the cluster changes), and the reward actor and rollout
+    /// workers where <paramref name="placement"/> puts them on this node. The driver talks to the coordinator through
+    /// its proxy, which holds messages until the singleton runs (the node is Up once <c>min-nr-of-members</c> is met).
+    /// </summary>
+    public static JobActors SpawnOnCluster(ActorSystem system, JobContext job, JobPlacement placement)
+    {
+        var builder = system.ActorOf(Props.Create(() => new ItemTableBuilder(job)).WithDispatcher(JobContext.ComputeDispatcher), "item-table-builder");
+        var learner = system.ActorOf(Props.Create(() => new Learner(job, builder)).WithDispatcher(JobContext.ComputeDispatcher), "learner");
+        var evaluator = system.ActorOf(Props.Create(() => new Evaluator(job)).WithDispatcher(JobContext.ComputeDispatcher), "evaluator");
+        system.ActorOf(Singleton(system, Props.Create(() => new Coordinator(job, learner)), ClusterBootstrap.LearnerRole), CoordinatorSingleton);
+        var coordinator = Proxy(system, CoordinatorSingleton, ClusterBootstrap.LearnerRole);
+        var workers = SpawnClusterRoles(system, job, placement.HostsReward, placement.HostsRollout, coordinator);
+        return new JobActors(coordinator, learner, builder, evaluator, workers);
+    }
+
+    /// <summary>
+    /// A node's reward and rollout roles on an Akka.Cluster system: the reward actor as the singleton of the reward role,
+    /// rollout workers pulling work from the coordinator's singleton through its proxy and sending groups to the reward
+    /// singleton through its proxy. Returns the workers' backoff supervisors.
+    /// </summary>
+    public static IReadOnlyList<IActorRef> SpawnClusterRoles(ActorSystem system, JobContext job, bool reward, bool rollout, IActorRef? coordinator = null)
+    {
+        coordinator ??= Proxy(system, CoordinatorSingleton, ClusterBootstrap.LearnerRole);
+        if (reward)
+            system.ActorOf(Singleton(system, Props.Create(() => new RewardActor(job, coordinator)), ClusterBootstrap.RewardRole), RewardSingleton);
+        return rollout ? SpawnWorkers(system, job, coordinator, Proxy(system, RewardSingleton, ClusterBootstrap.RewardRole)) : [];
+    }
+
+    private static Props Singleton(ActorSystem system, Props singleton, string role) =>
+        ClusterSingletonManager.Props(singleton, PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system).WithRole(role));
+
+    private static IActorRef Proxy(ActorSystem system, string singleton, string role) =>
+        system.ActorOf(ClusterSingletonProxy.Props($"/user/{singleton}", ClusterSingletonProxySettings.Create(system).WithRole(role)), $"{singleton}-proxy");
 
     /// <summary>Starts <c>Rollout:Workers</c> rollout workers, each under its backoff supervisor, pulling work from <paramref name="coordinator"/>.</summary>
     public static IReadOnlyList<IActorRef> SpawnWorkers(IActorRefFactory system, JobContext job, IActorRef coordinator, IActorRef reward)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Google.Protobuf;
-using R2ec.Actors.Logging;
+using R2ec.Training.Logging;
 using Akka.Actor;
 using R2ec.Training.Actors;
 using R2ec.Training.Blobs;
@@ -128,9 +128,11 @@ public sealed class TrainingJob
         var job = new JobContext(_options, _data, store, _factory, tokenizer, Guid.NewGuid().ToString("N"), log)
         {
             Metrics = _placement.Metrics ?? new NodeMetrics(),
+            OnCluster = _placement.System is not null,
         };
-        await using var actors = await JobActorSystem.StartAsync(_options, log, cancellationToken);
-        var refs = JobActors.Spawn(actors.System, job, _placement);
+        // A cluster node brings its own actor system (the job's actors join it); otherwise the job starts one of its own.
+        await using var actors = _placement.System is null ? await JobActorSystem.StartAsync(_options, log, cancellationToken) : null;
+        var refs = actors is not null ? JobActors.Spawn(actors.System, job, _placement) : JobActors.SpawnOnCluster(_placement.System!, job, _placement);
 
         if (resumed is not null && state.Stage != JobStage.Tokenizer)
         {
@@ -145,6 +147,7 @@ public sealed class TrainingJob
         {
             await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest(), LongAsk);
         }
+        _placement.Loaded?.Invoke();
 
         var runner = new StageRunner(this, _checkpoints, job, refs, log, cancellationToken);
         state = await runner.RunAsync(state);

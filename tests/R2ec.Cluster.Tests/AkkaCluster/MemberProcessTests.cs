@@ -1,4 +1,5 @@
 using System.Net;
+using R2ec.Cluster.Tests.Support;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using R2ec.Cluster.Tests.Processes;
@@ -79,26 +80,6 @@ public sealed class MemberProcessTests
         return (await http.GetAsync($"http://127.0.0.1:{member.HealthPort}{path}")).StatusCode;
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"timed out waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
-
     [Test]
     public async Task The_resolver_downs_a_stopped_and_a_killed_rollout_node_the_stopped_one_exits_non_zero_when_it_wakes_and_sigterm_leaves_with_0()
     {
@@ -106,7 +87,7 @@ public sealed class MemberProcessTests
         var readyFile = Path.Combine(Path.GetTempPath(), $"r2ec-ready-{Guid.NewGuid():N}");
         // A rollout node started before its seed is alive but not ready: it has not joined.
         var stopped = Start("rollout-stopped", "rollout", seedPort);
-        await UntilAsync(async () => await GetAsync(stopped, "/alive") == HttpStatusCode.OK, "/alive of a node without its seed", TimeSpan.FromSeconds(60));
+        await Polling.UntilAsync(async () => await GetAsync(stopped, "/alive") == HttpStatusCode.OK, "/alive of a node without its seed", TimeSpan.FromSeconds(60));
         Assert.That(await GetAsync(stopped, "/ready"), Is.EqualTo(HttpStatusCode.ServiceUnavailable), "not ready before it joins");
 
         var learner = Start("learner", "learner", seedPort, remotingPort: seedPort, readyFile: readyFile);
@@ -118,12 +99,12 @@ public sealed class MemberProcessTests
         Assert.That(roles, Is.EquivalentTo(new Dictionary<string, string> { [learner.Address] = "learner", [stopped.Address] = "rollout", [killed.Address] = "rollout" }));
 
         // The learner is Up but has not "loaded" (its ready file is missing): /ready says no until it has.
-        await UntilAsync(async () => await GetAsync(stopped, "/ready") == HttpStatusCode.OK, "/ready of an Up rollout node", formed);
+        await Polling.UntilAsync(async () => await GetAsync(stopped, "/ready") == HttpStatusCode.OK, "/ready of an Up rollout node", formed);
         Assert.That(await GetAsync(learner, "/ready"), Is.EqualTo(HttpStatusCode.ServiceUnavailable), "Up but not loaded");
         await File.WriteAllTextAsync(readyFile, "loaded");
         try
         {
-            await UntilAsync(async () => await GetAsync(learner, "/ready") == HttpStatusCode.OK, "/ready of the learner once loaded", TimeSpan.FromSeconds(10));
+            await Polling.UntilAsync(async () => await GetAsync(learner, "/ready") == HttpStatusCode.OK, "/ready of the learner once loaded", TimeSpan.FromSeconds(10));
         }
         finally
         {

@@ -89,8 +89,10 @@ public sealed class ChecksCatchMistakesTests
     [Test]
     public void A_broker_resource_fails()
     {
-        var files = Repository.Files.With("k8s/base/service-accounts.yaml", "  name: r2ec-rollout\n", "  name: r2ec-rabbitmq\n");
-        Assert.That(DeploymentChecks.Overlays(files), Has.Some.Contains("r2ec-rabbitmq"));
+        // A message broker as an operator's custom resource, where the rollout ServiceAccount was.
+        var files = Repository.Files.With("k8s/base/service-accounts.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: r2ec-rollout\n",
+            "apiVersion: messaging.example.com/v1\nkind: BrokerCluster\nmetadata:\n  name: r2ec-broker\n");
+        Assert.That(DeploymentChecks.Overlays(files), Has.Some.Contains("kind BrokerCluster is not one this job deploys"));
     }
 
     [Test]

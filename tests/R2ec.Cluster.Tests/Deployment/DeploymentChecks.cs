@@ -63,9 +63,12 @@ internal static class DeploymentChecks
     }
 
     /// <summary>
-    /// Every overlay is the base plus patches, and nothing deploys a broker: membership is Akka.Cluster's (issue 15),
-    /// so no RabbitMQ resource or folder may come back.
+    /// Every overlay is the base plus patches, and nothing deploys a broker or an operator's resource: membership is
+    /// Akka.Cluster's (issue 15), so every manifest is one of the plain kinds this job needs and no broker folder comes back.
     /// </summary>
+    private static readonly HashSet<string> DeployedKinds =
+        ["Kustomization", "Namespace", "ServiceAccount", "Service", "StatefulSet", "Deployment", "PodDisruptionBudget", "ConfigMap", "Secret"];
+
     public static IEnumerable<string> Overlays(DeploymentFiles files)
     {
         var kustomizations = files.OfKind("Kustomization").ToList();
@@ -81,9 +84,8 @@ internal static class DeploymentChecks
             if (included.Any(i => i != "k8s/base"))
                 yield return $"{overlay.File} includes {string.Join(", ", included.Where(i => i != "k8s/base"))} besides k8s/base: an overlay only patches the base";
         }
-        foreach (var m in files.Manifests.Where(m => m.Kind.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase)
-            || m.Name.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase) || m.Folder.StartsWith("k8s/broker", StringComparison.Ordinal)))
-            yield return $"{m}: a broker resource; the nodes meet through Akka.Cluster";
+        foreach (var m in files.Manifests.Where(m => !DeployedKinds.Contains(m.Kind) || m.Folder.StartsWith("k8s/broker", StringComparison.Ordinal)))
+            yield return $"{m}: kind {m.Kind} is not one this job deploys (no broker or operator resource: the nodes meet through Akka.Cluster)";
     }
 
     /// <summary>The ConfigMap is generated from cluster-config/cluster.json and mounted where every node's --config points.</summary>

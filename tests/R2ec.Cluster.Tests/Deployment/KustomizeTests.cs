@@ -26,8 +26,8 @@ public sealed class KustomizeTests
         Assert.That(process.ExitCode, Is.Zero, await error);
         var rendered = await output;
         Assert.That(rendered, Does.Contain("kind: StatefulSet").And.Contain("kind: Deployment").And.Contain("name: r2ec-learner"));
-        // No broker resource; cluster.json inside the ConfigMap still names the RabbitMQ keys until the fabric goes.
-        Assert.That(rendered, Does.Not.Contain("kind: RabbitmqCluster").And.Not.Contain("name: r2ec-rabbitmq"));
+        // No broker anywhere, the configuration inside the ConfigMap included (its keys went with the broker).
+        Assert.That(rendered, Does.Not.Contain("broker").IgnoreCase);
         if (folder == "k8s/overlays/gpu")
             Assert.That(rendered, Does.Contain("nvidia.com/gpu: 1").And.Contain("image: r2ec:cuda"));
     }

@@ -1,32 +1,38 @@
-using R2ec.Cluster.Tests.Broker;
+using System.Text.Json;
+using R2ec.Cluster.Tests.AkkaCluster;
 using R2ec.TestSupport;
 
 namespace R2ec.Cluster.Tests.Processes;
 
+/// <summary>A cluster event a node logged (its <c>ClusterEvent</c>, <c>Member</c> and <c>MemberRoles</c> fields).</summary>
+internal sealed record ClusterEventLine(string Kind, string Member, string Roles, DateTime At);
+
 /// <summary>
-/// One multi-process job of a test: a learner+coordinator+reward process (<c>learner-0</c>) and rollout-worker
-/// processes, all <c>r2ec node</c> with the tiny configuration of <see cref="TinyJob"/>, on a job name of their own in
-/// a temporary directory. Every process it started is killed when it is disposed; on a failed test their output is
-/// written to the test's output and the directory is kept.
+/// One multi-process job of a test on Akka.Cluster: a learner+coordinator+reward process (<c>learner-0</c>, the seed
+/// node) and rollout processes, all <c>r2ec node</c> with the tiny configuration of <see cref="TinyJob"/> on free
+/// loopback ports, in a temporary directory. Every process it started is killed when it is disposed; on a failed test
+/// their output is written to the test's output and the directory is kept.
 /// </summary>
 internal sealed class ClusterRun : IDisposable
 {
     public const string LearnerNode = "learner-0";
     private const string LearnerRoles = "coordinator,learner,reward";
 
-    private readonly RabbitMqBroker _broker;
     private readonly List<NodeProcess> _processes = [];
 
-    public ClusterRun(RabbitMqBroker broker, string job)
+    public ClusterRun(string job)
     {
-        _broker = broker;
         Job = job;
         Directory = System.IO.Directory.CreateTempSubdirectory($"r2ec-{job}-").FullName;
+        SeedPort = Ports.Free();
     }
 
     public string Job { get; }
 
     public string Directory { get; }
+
+    /// <summary>The learner's remoting port: the cluster's seed node, the same for a restarted learner.</summary>
+    public int SeedPort { get; }
 
     /// <summary>The learner's run directory (Run:OutputDirectory/Run:Name, named by configuration).</summary>
     public string RunDirectory => Path.Combine(Directory, "runs", "cluster");
@@ -37,51 +43,71 @@ internal sealed class ClusterRun : IDisposable
         ["R2EC_BLOB_TOKEN"] = "cluster-tests-token",
     };
 
-    /// <summary>Starts the learner's process (<c>--resume</c> continues its run directory).</summary>
-    public NodeProcess StartLearner(bool resume = false) =>
-        Start(LearnerNode, ["node", "--role", LearnerRoles, "--node", LearnerNode, .. resume ? new[] { "--resume" } : [], .. Arguments()]);
+    /// <summary>Starts the learner's process on the seed port (<c>--resume</c> continues its run directory); returns once it is a member.</summary>
+    public Task<Node> StartLearnerAsync(bool resume = false) =>
+        StartAsync(LearnerNode, ["node", "--role", LearnerRoles, "--node", LearnerNode, .. resume ? new[] { "--resume" } : [], .. Arguments(SeedPort)]);
 
-    /// <summary>Starts a rollout-worker process; its Debug log names every rollout request it takes.</summary>
-    public NodeProcess StartWorker(string node) =>
-        Start(node, ["node", "--role", "rollout", "--node", node, .. Arguments(), "--set", "Logging:MinimumLevel=Debug"]);
-
-    /// <summary>Starts the learner and <paramref name="workers"/> rollout workers named rollout-0, rollout-1, ….</summary>
-    public NodeProcess StartJob(int workers = 2)
-    {
-        var learner = StartLearner();
-        for (var i = 0; i < workers; i++)
-            StartWorker(WorkerName(i));
-        return learner;
-    }
+    /// <summary>
+    /// Starts a rollout process on ports the system picks (no two processes race for one); returns once it is a
+    /// member, with the address it announced. Its Debug log names every rollout request it takes.
+    /// </summary>
+    public Task<Node> StartWorkerAsync(string node) =>
+        StartAsync(node, ["node", "--role", "rollout", "--node", node, .. Arguments(0), "--set", "Logging:MinimumLevel=Debug"]);
 
     public static string WorkerName(int i) => $"rollout-{i}";
 
     /// <summary>Every process this run started, the killed ones included.</summary>
     public IReadOnlyList<NodeProcess> Processes => _processes;
 
-    /// <summary>Waits for every process still running to exit (the workers exit when the learner ends the job) and returns the learner's exit code.</summary>
-    public async Task<int> WaitForJobAsync(NodeProcess learner, TimeSpan timeout)
+    /// <summary>Waits for the learner to exit, then for every other process still running (they leave once it has left); returns the learner's exit code.</summary>
+    public async Task<int> WaitForJobAsync(Node learner, TimeSpan timeout)
     {
-        var code = await learner.WaitForExitAsync(timeout);
-        foreach (var p in _processes.Where(p => p != learner && !p.HasExited))
+        var code = await learner.Process.WaitForExitAsync(timeout);
+        foreach (var p in _processes.Where(p => p != learner.Process && !p.HasExited))
             Assert.That(await p.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, $"{p.Name} leaves with exit code 0 when the job ends");
         return code;
     }
 
-    private NodeProcess Start(string name, string[] args)
+    /// <summary>The cluster events <paramref name="observer"/> logged, in order.</summary>
+    public static List<ClusterEventLine> Events(Node observer) =>
+        observer.Process.Stderr.Where(l => l.StartsWith('{') && l.Contains("\"ClusterEvent\"", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(e => new ClusterEventLine(e.GetProperty("ClusterEvent").GetString()!, e.GetProperty("Member").GetString()!,
+                e.GetProperty("MemberRoles").GetString()!, e.GetProperty("@t").GetDateTime().ToUniversalTime()))
+            .ToList();
+
+    /// <summary>Waits until <paramref name="observer"/> has logged <paramref name="kind"/> of <paramref name="subject"/>.</summary>
+    public static async Task<ClusterEventLine> EventAsync(Node observer, string kind, Node subject, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            if (Events(observer).FirstOrDefault(e => e.Kind == kind && e.Member == subject.Address) is { } found)
+                return found;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"{observer.Process.Name} did not log {kind} of {subject.Process.Name} ({subject.Address}) within {within.TotalSeconds:F0} s");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<Node> StartAsync(string name, string[] args)
     {
         var process = NodeProcess.Start(name, args, Environment);
         _processes.Add(process);
-        return process;
+        // ClusterMember's first line: the address this member announces and where its probes listen.
+        var line = await process.WaitForLineAsync(l => l.Contains("\"@mt\":\"Cluster member {Member} with roles", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "its cluster address");
+        var fields = JsonDocument.Parse(line).RootElement;
+        return new Node(process, fields.GetProperty("Member").GetString()!, new Uri(fields.GetProperty("Endpoints").GetString()!));
     }
 
-    private IEnumerable<string> Arguments() =>
+    private IEnumerable<string> Arguments(int remoting) =>
         ["--config", Path.Combine(RepoPaths.Root, "cluster-config", "cluster.json"), .. TinyJob.Settings(Path.Combine(Directory, "runs")),
             .. TinyJob.Set(
-                ("Cluster:BrokerHost", "127.0.0.1"), ("Cluster:BrokerPort", _broker.AmqpPort.ToString()), ("Cluster:Job", Job),
                 ("Cluster:LearnerNode", LearnerNode), ("Cluster:RewardNode", LearnerNode), ("Cluster:MinimumRolloutNodes", "2"),
-                ("Cluster:BlobListen", "http://127.0.0.1:0"), ("Cluster:BlobAdvertise", ""), ("Cluster:EndpointsListen", "http://127.0.0.1:0"),
-                ("Cluster:StartTimeoutSeconds", "120"))];
+                ("Cluster:RemotingHost", "127.0.0.1"), ("Cluster:PublicHostname", "127.0.0.1"), ("Cluster:RemotingPort", remoting.ToString()),
+                ("Cluster:Seeds", $"127.0.0.1:{SeedPort}"), ("Cluster:EndpointsListen", "http://127.0.0.1:0"),
+                ("Cluster:BlobListen", "http://127.0.0.1:0"), ("Cluster:BlobAdvertise", ""), ("Cluster:StartTimeoutSeconds", "120"))];
 
     /// <summary>Kills every process, and when the test failed writes their output to the test's output and keeps the directory.</summary>
     public void Dispose()
@@ -102,3 +128,6 @@ internal sealed class ClusterRun : IDisposable
             p.Dispose();
     }
 }
+
+/// <summary>One <c>r2ec node</c> process of a run, with its cluster address and health endpoints.</summary>
+internal sealed record Node(NodeProcess Process, string Address, Uri Health);

@@ -1,49 +1,42 @@
 using System.Net;
-using System.Text.Json;
-using R2ec.Cluster.Tests.Broker;
+using R2ec.Cluster.Tests.Support;
 
 namespace R2ec.Cluster.Tests.Processes;
 
-/// <summary>A learner+coordinator+reward process and two rollout-worker processes train the tiny job as one process does.</summary>
+/// <summary>A learner+coordinator+reward process and two rollout processes on Akka.Cluster train the tiny job as one process does.</summary>
 public sealed class MultiProcessTrainingTests : ProcessTest
 {
     [Test]
-    public async Task Three_processes_compute_bitwise_what_one_process_computes_and_serve_their_probes()
+    public async Task Three_processes_compute_bitwise_what_one_process_computes_and_ready_waits_for_Up_and_the_policy()
     {
         var reference = TinyJob.Reference;
-        var run = NewRun(SharedBroker.Instance, "proc-bitwise");
-        var learner = run.StartLearner();
+        var run = NewRun("proc-bitwise");
+        var learner = await run.StartLearnerAsync();
+        using var http = new HttpClient { BaseAddress = learner.Health, Timeout = TimeSpan.FromSeconds(10) };
 
-        // The learner's node is ready (waiting for its rollout nodes) before any worker exists.
-        var started = await learner.WaitForLineAsync(l => l.Contains("probes and metrics on"), RunTimeout, "its probe address");
-        var endpoints = JsonDocument.Parse(started).RootElement.GetProperty("Endpoints").GetString()!;
-        using var http = new HttpClient { BaseAddress = new Uri(endpoints), Timeout = TimeSpan.FromSeconds(30) };
-        Assert.That((await http.GetAsync("alive")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That(await ReadyWithinAsync(http, RunTimeout), Is.True, "/ready answers 200 once the learner's node waits for members");
-        Assert.That(await http.GetStringAsync("metrics"), Does.Match(@"(?m)^r2ec_node_ready(\{[^}]*\})? 1$"));
+        // Alive at once, but not ready: min-nr-of-members (2 rollout nodes) keeps the learner Joining, and it has no policy.
+        await Polling.UntilAsync(async () => (await http.GetAsync("alive")).StatusCode == HttpStatusCode.OK, "/alive of the learner", RunTimeout);
+        Assert.That((await http.GetAsync("ready")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "not ready before its rollout nodes joined");
+        Assert.That(await http.GetStringAsync("metrics"), Does.Match(@"(?m)^r2ec_node_ready(\{[^}]*\})? 0$"));
 
-        run.StartWorker(ClusterRun.WorkerName(0));
-        run.StartWorker(ClusterRun.WorkerName(1));
+        await run.StartWorkerAsync(ClusterRun.WorkerName(0));
+        await run.StartWorkerAsync(ClusterRun.WorkerName(1));
+        await Polling.UntilAsync(async () => (await http.GetAsync("ready")).StatusCode == HttpStatusCode.OK, "/ready of the learner", RunTimeout);
+        var readyAt = DateTime.UtcNow;
+        var up = ClusterRun.Events(learner).First(e => e.Kind == "MemberUp" && e.Member == learner.Address);
+        var loaded = await learner.Process.WaitForLineAsync(l => l.Contains("\"@mt\":\"Learner's node ready: policy loaded", StringComparison.Ordinal),
+            RunTimeout, "that its policy is loaded");
+        var loadedAt = System.Text.Json.JsonDocument.Parse(loaded).RootElement.GetProperty("@t").GetDateTime().ToUniversalTime();
+        Assert.That(up.At, Is.LessThan(readyAt), "/ready answered 200 only after the member was Up");
+        Assert.That(loadedAt, Is.LessThan(readyAt), "/ready answered 200 only after the policy was loaded");
         Assert.That(await run.WaitForJobAsync(learner, RunTimeout), Is.Zero, "the learner's node exits 0 when the job completes");
 
-        var record = RunRecord.Read(run.RunDirectory, learner.Stdout);
+        var record = RunRecord.Read(run.RunDirectory, learner.Process.Stdout);
         var expected = await reference;
         Assert.That(expected.Table, Has.Length.EqualTo(7), "header, rule and five methods");
         Assert.That(record.Table, Is.EqualTo(expected.Table), "the test table printed at the end");
         Assert.That(record.MetricDifferences(expected), Is.Empty, "every non-timing value of every metrics line");
         Assert.That(record.AccountingDifferences(expected), Is.Empty);
-        Assert.That(record.Accepted.Select(g => g.Worker).Distinct().Count(), Is.EqualTo(2), "both rollout processes contributed groups");
-    }
-
-    private static async Task<bool> ReadyWithinAsync(HttpClient http, TimeSpan timeout)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if ((await http.GetAsync("ready")).StatusCode == HttpStatusCode.OK)
-                return true;
-            await Task.Delay(200);
-        }
-        return false;
+        Assert.That(record.Accepted.Select(g => g.Worker.Split("/user/")[0]).Distinct().Count(), Is.EqualTo(2), "both rollout processes contributed groups");
     }
 }

@@ -139,7 +139,21 @@ internal sealed class NodeProcess : IDisposable
             throw new InvalidOperationException($"kill(SIGTERM) of {Name} (pid {Id}) failed with errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>SIGSTOP: the process freezes (as a long GC pause or a hung node would) and answers no heartbeat until <see cref="Continue"/>.</summary>
+    public void Pause() => Send(SigStop, "SIGSTOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Continue() => Send(SigCont, "SIGCONT");
+
+    private void Send(int signal, string name)
+    {
+        if (Signal(Id, signal) != 0)
+            throw new InvalidOperationException($"kill({name}) of {Name} (pid {Id}) failed with errno {Marshal.GetLastPInvokeError()}");
+    }
+
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Signal(int pid, int signal);

@@ -1,4 +1,4 @@
-using R2ec.Cluster.Tests.Broker;
+using System.Text.Json;
 
 namespace R2ec.Cluster.Tests.Processes;
 
@@ -14,6 +14,7 @@ public abstract class ProcessTest
     private static readonly TimeSpan TestBudget = TimeSpan.FromSeconds(240);
 
     private readonly System.Diagnostics.Stopwatch _clock = new();
+    private readonly List<ClusterRun> _runs = [];
 
     /// <summary>How long a wait of the test may take: what is left of its budget, so a stuck test fails in bounded time.</summary>
     protected TimeSpan RunTimeout => TimeSpan.FromSeconds(Math.Max(1, (TestBudget - _clock.Elapsed).TotalSeconds));
@@ -21,29 +22,27 @@ public abstract class ProcessTest
     [SetUp]
     public void StartClock() => _clock.Restart();
 
-    /// <summary>Torn down in order: the runs (their processes) before the private brokers they use.</summary>
-    private readonly List<IDisposable> _teardown = [];
-
-    private protected ClusterRun NewRun(RabbitMqBroker broker, string job)
+    private protected ClusterRun NewRun(string job)
     {
-        var run = new ClusterRun(broker, job);
-        _teardown.Insert(0, run);
+        var run = new ClusterRun(job);
+        _runs.Add(run);
         return run;
-    }
-
-    /// <summary>A broker of this test alone, for a test that restarts it.</summary>
-    private protected RabbitMqBroker NewBroker()
-    {
-        var broker = RabbitMqBroker.Start(TimeSpan.FromSeconds(120));
-        _teardown.Add(broker);
-        return broker;
     }
 
     [TearDown]
     public void KillProcesses()
     {
-        foreach (var item in _teardown)
-            item.Dispose();
-        _teardown.Clear();
+        foreach (var run in _runs)
+            run.Dispose();
+        _runs.Clear();
+    }
+
+    /// <summary>The (step, sample) of a worker's "Rollout request" log line (one sample per request); null for other lines.</summary>
+    private protected static (long Step, long Sample)? RequestOf(string line)
+    {
+        if (!line.Contains("\"@mt\":\"Rollout request: step", StringComparison.Ordinal))
+            return null;
+        var e = JsonDocument.Parse(line).RootElement;
+        return (e.GetProperty("Step").GetInt64(), e.GetProperty("Samples")[0].GetInt64());
     }
 }

@@ -14,9 +14,6 @@ internal sealed record RunEvent(int Index, string Template, string Message, Json
 /// <summary>A group the learner accepted into a step (its accounting line in the event log).</summary>
 internal sealed record AcceptedGroup(int Index, long Step, long Sample, string Worker);
 
-/// <summary>A membership change the learner's node logged.</summary>
-internal sealed record MembershipChange(int Index, string Kind, string Node, string Incarnation);
-
 /// <summary>
 /// What a finished run left: the test table printed on stdout, every metrics.jsonl line with its values as written
 /// (numbers compared as text, so equal means bitwise equal) and the event log.
@@ -46,9 +43,6 @@ internal sealed partial class RunRecord
 
     public IEnumerable<AcceptedGroup> Accepted => Events.Where(e => e.Template == AcceptedTemplate)
         .Select(e => new AcceptedGroup(e.Index, e.Number("Step"), e.Number("Sample"), e.Text("Worker")));
-
-    public IEnumerable<MembershipChange> Membership => Events.Where(e => e.Fields.TryGetProperty("MembershipEvent", out _))
-        .Select(e => new MembershipChange(e.Index, e.Text("MembershipEvent"), e.Text("Member"), e.Text("Incarnation")));
 
     /// <summary>What the faults of a run cost, for the test's output: re-requests, dropped duplicates and ignored groups.</summary>
     public string DeliverySummary()

@@ -1,82 +1,64 @@
 using System.Text.Json;
-using R2ec.Cluster.Tests.Broker;
 
 namespace R2ec.Cluster.Tests.Processes;
 
-/// <summary>Rollout-worker processes killed with SIGKILL while they sample, and restarted under the same node name.</summary>
+/// <summary>Rollout processes killed with SIGKILL while they sample, each replaced by a fresh process that joins the running cluster.</summary>
 public sealed class WorkerCrashTests : ProcessTest
 {
-    /// <summary>RecPO steps (0-based) in which a worker is killed; the steps after the last leave the restarted worker work to do.</summary>
-    private static readonly int[] KillSteps = [1, 2, 3];
+    /// <summary>RecPO steps (0-based) in which a rollout node is killed.</summary>
+    private static readonly int[] KillSteps = [1, 3, 5];
 
     [Test]
-    public async Task Workers_killed_in_the_middle_of_steps_rejoin_and_every_group_is_used_exactly_once()
+    public async Task Rollout_nodes_killed_in_three_steps_are_removed_their_requests_requeued_and_every_group_used_exactly_once()
     {
         var reference = TinyJob.Reference;
-        var run = NewRun(SharedBroker.Instance, "proc-worker-kill");
-        var learner = run.StartLearner();
-        var workers = Enumerable.Range(0, 2).Select(i => run.StartWorker(ClusterRun.WorkerName(i))).ToArray();
+        var run = NewRun("proc-worker-kill");
+        var learner = await run.StartLearnerAsync();
+        var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => run.StartWorkerAsync(ClusterRun.WorkerName(i))));
+        var next = workers.Length;
 
-        // Whichever worker first takes a rollout request of the step is killed the moment it logs it: the request it
-        // holds is unacknowledged and its step in progress. It is restarted at once under the same node name.
-        var kills = new int[workers.Length];
-        var killed = new List<(long Step, long Sample)>();
+        // Whichever node first takes a rollout request of the step is killed the moment it logs it: the request it
+        // holds is in flight. A fresh process (new name, new port) replaces it, as a Deployment would.
+        var killed = new List<(Node Node, long Step, long Sample)>();
         foreach (var step in KillSteps)
         {
             using var others = new CancellationTokenSource();
-            var waits = workers.Select(w => w.WaitForLineAsync(l => RequestOf(l) is { } r && r.Step >= step, RunTimeout,
+            var waits = workers.Select(w => w.Process.WaitForLineAsync(l => RequestOf(l) is { } r && r.Step >= step, RunTimeout,
                 $"a rollout request of step {step} or later", fresh: true, others.Token)).ToList();
             var first = await Task.WhenAny(waits);
             var victim = waits.IndexOf(first);
-            workers[victim].Kill();
+            workers[victim].Process.Kill();
             await others.CancelAsync();
             await Task.WhenAll(waits.Where(w => w != first).Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
             var request = RequestOf(await first)!.Value;
-            killed.Add(request);
-            kills[victim]++;
-            TestContext.Out.WriteLine($"killed {workers[victim].Name} (pid {workers[victim].Id}) holding step {request.Step}, sample {request.Sample}");
-            workers[victim] = run.StartWorker(ClusterRun.WorkerName(victim));
+            killed.Add((workers[victim], request.Step, request.Sample));
+            TestContext.Out.WriteLine($"killed {workers[victim].Process.Name} ({workers[victim].Address}) holding step {request.Step}, sample {request.Sample}");
+            workers[victim] = await run.StartWorkerAsync(ClusterRun.WorkerName(next++));
         }
-        // The last incarnations take work while the job still runs (so they also hear its end).
-        foreach (var i in Enumerable.Range(0, workers.Length).Where(i => kills[i] > 0))
-            await workers[i].WaitForLineAsync(l => RequestOf(l) is not null, RunTimeout, "a rollout request after its restart");
 
         Assert.That(await run.WaitForJobAsync(learner, RunTimeout), Is.Zero, "the run completes");
-        TestContext.Out.WriteLine("learner's warnings and errors:\n" + string.Join('\n', learner.Messages("Warning", "Error")));
-        var record = RunRecord.Read(run.RunDirectory, learner.Stdout);
+        var record = RunRecord.Read(run.RunDirectory, learner.Process.Stdout);
         TestContext.Out.WriteLine(record.DeliverySummary());
         var expected = await reference;
-        Assert.That(record.AccountingDifferences(expected), Is.Empty, "every planned (step, sample) group accepted exactly once");
-
-        var ups = record.Membership.Where(m => m.Kind == "MemberUp").ToList();
+        var requeued = record.Events.Where(e => e.Template.StartsWith("Re-queued the request", StringComparison.Ordinal)).ToList();
+        foreach (var e in requeued)
+            TestContext.Out.WriteLine($"re-queued: step {e.Text("Step")}, samples {e.Text("Samples")}, worker {e.Text("Worker")}, {e.Text("Why")}");
         Assert.Multiple(() =>
         {
-            for (var i = 0; i < workers.Length; i++)
-            {
-                var node = ClusterRun.WorkerName(i);
-                Assert.That(ups.Where(m => m.Node == node).Select(m => m.Incarnation).Distinct().Count(), Is.EqualTo(kills[i] + 1),
-                    $"{node} joined once per process started under its name");
-                if (kills[i] == 0)
-                    continue;
-                var rejoined = ups.Last(m => m.Node == node).Index;
-                Assert.That(record.Accepted.Count(g => g.Index > rejoined && g.Worker.StartsWith($"r2ec://{node}/", StringComparison.Ordinal)),
-                    Is.Positive, $"the restarted {node} contributed accepted groups");
-            }
+            Assert.That(record.AccountingDifferences(expected), Is.Empty, "every planned (step, sample) group accepted exactly once");
             Assert.That(record.Table, Is.EqualTo(expected.Table), "the test table");
-            // Redeliveries and re-requests are the only trace of the crashes: the numbers are the reference's.
+            // Re-requests and dropped duplicates are the only trace of the crashes: the numbers are the reference's.
             Assert.That(record.MetricDifferences(expected, "rerequests", "groupsDropped"), Is.Empty);
+            foreach (var (node, _, _) in killed)
+            {
+                Assert.That(ClusterRun.Events(learner).Where(e => e.Member == node.Address).Select(e => e.Kind),
+                    Is.SupersetOf(new[] { "UnreachableMember", "MemberRemoved" }), $"the learner saw {node.Process.Name} unreachable, then removed");
+            }
+            // The coordinator re-queued what the killed nodes held when death watch said Terminated, and only that.
+            Assert.That(requeued, Is.Not.Empty, "at least one killed node held a request");
+            Assert.That(requeued.Select(e => e.Text("Why")), Is.All.EqualTo("terminated"));
+            Assert.That(requeued.Select(e => killed.Any(k => e.Text("Worker").StartsWith(k.Node.Address + "/", StringComparison.Ordinal))), Is.All.True,
+                "every re-queued request was held by a killed node");
         });
-        foreach (var (step, sample) in killed)
-            TestContext.Out.WriteLine($"step {step}, sample {sample} accepted from " +
-                string.Join(", ", record.Accepted.Where(g => g.Step == step && g.Sample == sample).Select(g => g.Worker)));
-    }
-
-    /// <summary>The (step, sample) of a worker's "Rollout request" log line (one sample per request); null for other lines.</summary>
-    private static (long Step, long Sample)? RequestOf(string line)
-    {
-        if (!line.Contains("\"@mt\":\"Rollout request: step", StringComparison.Ordinal))
-            return null;
-        var e = JsonDocument.Parse(line).RootElement;
-        return (e.GetProperty("Step").GetInt64(), e.GetProperty("Samples")[0].GetInt64());
     }
 }

@@ -17,18 +17,13 @@ public sealed class ClusterOptionsTests
         {
             Assert.That(options.Cluster.LearnerNode, Is.EqualTo("r2ec-learner-0"));
             Assert.That(options.Cluster.Node, Is.Null.Or.Empty, "the node name comes from the pod's host name");
-            Assert.That(options.Cluster.BrokerTlsServerName, Is.Null.Or.Empty);
+            Assert.That(options.Cluster.Seeds, Is.EqualTo("r2ec-learner-0.r2ec-learner:2552"), "the learner StatefulSet's stable DNS name seeds the cluster");
             Assert.That(options.Cluster.DataPlane, Is.EqualTo(DataPlaneKind.Http));
         });
     }
 
-    [TestCase("Cluster:Job=my job", "'Cluster:Job' must be non-empty")]
-    [TestCase("Cluster:Job=", "'Cluster:Job' must be non-empty")]
-    [TestCase("Cluster:BrokerHost=", "'Cluster:BrokerHost' must not be empty")]
+    [TestCase("Cluster:HeartbeatSeconds=0", "'Cluster:HeartbeatSeconds' must be a positive number")]
     [TestCase("Cluster:LearnerNode=a/b", "'Cluster:LearnerNode' must be a node name")]
-    [TestCase("Cluster:BrokerPort=70000", "'Cluster:BrokerPort' must be a port")]
-    [TestCase("Cluster:SuspectAfterSeconds=0.5", "'Cluster:SuspectAfterSeconds' must exceed Cluster:HeartbeatSeconds")]
-    [TestCase("Cluster:RemoveAfterSeconds=3", "'Cluster:RemoveAfterSeconds' must exceed Cluster:SuspectAfterSeconds")]
     [TestCase("Cluster:BlobListen=tcp://0.0.0.0:1", "'Cluster:BlobListen' must be an http(s)://host:port URL")]
     [TestCase("Cluster:DataPlane=SharedDirectory", "'Cluster:SharedDirectory' must name a directory")]
     [TestCase("Cluster:BlobKeepVersions=1", "'Cluster:BlobKeepVersions' must be at least 2")]

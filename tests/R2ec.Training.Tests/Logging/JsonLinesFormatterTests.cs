@@ -1,10 +1,10 @@
 using System.Text.Json;
-using R2ec.Actors.Logging;
+using R2ec.Training.Logging;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace R2ec.Actors.Tests.Logging;
+namespace R2ec.Training.Tests.Logging;
 
 public sealed class JsonLinesFormatterTests
 {

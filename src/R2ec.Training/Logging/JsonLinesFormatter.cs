@@ -3,7 +3,7 @@ using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Json;
 
-namespace R2ec.Actors.Logging;
+namespace R2ec.Training.Logging;
 
 /// <summary>
 /// Writes each event as one JSON object per line in the compact log event format

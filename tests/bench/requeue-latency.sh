@@ -31,6 +31,7 @@ done
 # rollout-0's first request of step 3 (0-based), then SIGKILL at once.
 until grep -q '"@mt":"Rollout request: step.*"Step":[3-9]' "$work/rollout-0.err" 2>/dev/null; do sleep 0.05; done
 kill -9 "$rollout0"; killed=$(date -u +%s.%N)
+{ wait "$rollout0"; } 2>/dev/null || true
 wait "$learner" || true
 
 python3 - "$work" "$killed" <<'PY'

@@ -15,7 +15,6 @@ public static class JobMessages
         WeightsPublished.Descriptor,
         ItemTablePublished.Descriptor,
         StepCompleted.Descriptor,
-        Shutdown.Descriptor,
         RunStep.Descriptor,
         StepDeadline.Descriptor,
         LearnStep.Descriptor,

@@ -90,7 +90,7 @@ public sealed class BootstrapTests
     public async Task A_message_at_the_frame_limit_crosses_remoting_and_one_above_fails_at_the_sender()
     {
         var seedPort = Ports.Free();
-        var received = new TaskCompletionSource<Shutdown>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new TaskCompletionSource<WarmUpStep>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var learner = await ClusterMember.StartAsync(Local(seedPort), NodeRoles.Learner, () => true, new NodeMetrics(), Silent,
             akka => akka.WithActors((system, _) => system.ActorOf(Props.Create(() => new Catcher(received)), "catcher")));
         var workerPort = Ports.Free();
@@ -102,11 +102,11 @@ public sealed class BootstrapTests
         var largest = OfSize(RemoteFrame.MaximumPayload(frame));
         var tooLarge = OfSize(RemoteFrame.MaximumPayload(frame) + 1);
         var refused = Assert.Throws<MessageTooLargeException>(() => target.TellChecked(tooLarge, frame));
-        Assert.That(refused!.Message, Does.Contain(Shutdown.Descriptor.FullName).And.Contain("Cluster:MaximumFrameSizeBytes = 128000"));
+        Assert.That(refused!.Message, Does.Contain(WarmUpStep.Descriptor.FullName).And.Contain("Cluster:MaximumFrameSizeBytes = 128000"));
 
         target.TellChecked(largest, frame);
         var arrived = await received.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.That(arrived.Reason, Has.Length.EqualTo(largest.Reason.Length));
+        Assert.That(arrived.Stage, Has.Length.EqualTo(largest.Stage.Length));
     }
 
     [Test]
@@ -143,12 +143,12 @@ public sealed class BootstrapTests
         }
     }
 
-    /// <summary>A Shutdown whose serialized size is exactly <paramref name="bytes"/>.</summary>
-    private static Shutdown OfSize(int bytes)
+    /// <summary>A job message (its one string field padded) whose serialized size is exactly <paramref name="bytes"/>.</summary>
+    private static WarmUpStep OfSize(int bytes)
     {
-        var message = new Shutdown { Reason = new string('x', bytes) };
+        var message = new WarmUpStep { Stage = new string('x', bytes) };
         while (message.CalculateSize() > bytes)
-            message.Reason = message.Reason[..^1];
+            message.Stage = message.Stage[..^1];
         Assert.That(message.CalculateSize(), Is.EqualTo(bytes));
         return message;
     }
@@ -166,6 +166,6 @@ public sealed class BootstrapTests
 
     private sealed class Catcher : ReceiveActor
     {
-        public Catcher(TaskCompletionSource<Shutdown> received) => Receive<Shutdown>(m => received.TrySetResult(m));
+        public Catcher(TaskCompletionSource<WarmUpStep> received) => Receive<WarmUpStep>(m => received.TrySetResult(m));
     }
 }

@@ -36,7 +36,6 @@ public sealed class JobMessagesTests
         yield return new WeightsPublished { Version = 4, Step = 4, Blob = new BlobRef { Uri = "file:///runs/a/weights/4.safetensors", Sha256 = new string('a', 64), SizeBytes = 123456789 } };
         yield return new ItemTablePublished { Version = 2, PolicyVersion = 4, ItemCount = 12000, Dimension = 64, Blob = new BlobRef { Uri = "http://learner:8080/items/2", Sha256 = new string('b', 64), SizeBytes = 3_072_000 } };
         yield return new StepCompleted { Step = 4, PolicyVersion = 5, Metrics = new StepMetrics { RewardMean = 0.2, ClipFraction = 0.1, GroupsReceived = 32 } };
-        yield return new Shutdown { Reason = "done", DrainSeconds = 30 };
         var blob = new BlobRef { Uri = "mem://weights/3", Sha256 = new string('c', 64), SizeBytes = 1000 };
         yield return new RunStep { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, ItemTableVersion = 3, LearningRate = 1e-4 };
         yield return new StepDeadline { Step = 2, Attempt = 1 };

@@ -2,6 +2,7 @@ using R2ec.Model.Policy;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using R2ec.Tensors.SafeTensors;
 using ManagedTensor = R2ec.Tensors.Tensor;
 
 namespace R2ec.Model.Torch;
@@ -53,10 +54,12 @@ public sealed class TorchQwen2Policy : nn.Module
     public Tensor OutputProjection => lm_head ?? embed_tokens;
 
     /// <summary>A policy with the weights of the managed <paramref name="policy"/> (Hugging Face layout, copied).</summary>
+    /// <remarks>The weights are copied one parameter at a time, so building holds the two models and one parameter's
+    /// staging copy, not a third copy of the model.</remarks>
     public static TorchQwen2Policy FromManaged(R2ecPolicy policy, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         var model = new TorchQwen2Policy(policy.Config, device ?? CPU, dtype);
-        model.LoadTensors(policy.ExportTensors());
+        model.LoadTensors(policy.EnumerateTensors());
         return model;
     }
 
@@ -64,22 +67,71 @@ public sealed class TorchQwen2Policy : nn.Module
     public static TorchQwen2Policy Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
         FromManaged(R2ecPolicy.Load(directory), device, dtype);
 
-    /// <summary>Copies Hugging Face–named tensors into the parameters; every parameter must be given with its shape.</summary>
+    /// <summary>
+    /// Copies Hugging Face–named tensors into the parameters, one at a time as <paramref name="tensors"/> is enumerated;
+    /// every parameter must be given with its shape (tensors the policy has no parameter for are ignored).
+    /// </summary>
     /// <exception cref="ArgumentException">A parameter is missing or has another shape.</exception>
     public void LoadTensors(IEnumerable<KeyValuePair<string, ManagedTensor>> tensors)
     {
-        var given = tensors.ToDictionary(t => t.Key, t => t.Value);
+        var parameters = named_parameters().ToDictionary(p => HfName(p.name), p => p.parameter);
+        var loaded = new HashSet<string>();
         using var _ = no_grad();
-        foreach (var (torchName, parameter) in named_parameters())
+        foreach (var (name, source) in tensors)
         {
-            var name = HfName(torchName);
-            if (!given.TryGetValue(name, out var source))
-                throw new ArgumentException($"no tensor named '{name}' for the torch policy", nameof(tensors));
+            if (!parameters.TryGetValue(name, out var parameter))
+                continue;
             var shape = source.Shape.ToArray().Select(s => (long)s).ToArray();
             if (!shape.SequenceEqual(parameter.shape))
                 throw new ArgumentException($"tensor '{name}' has shape [{string.Join(", ", shape)}], the torch policy expects [{string.Join(", ", parameter.shape)}]", nameof(tensors));
-            using var cpu = tensor(source.Span.ToArray(), shape);
-            parameter.copy_(cpu);
+            if (parameter.device_type == DeviceType.CPU && parameter.dtype == ScalarType.Float32 && parameter.is_contiguous())
+            {
+                // Straight into the parameter's storage: no staging tensor, so building a large model leaves no garbage.
+                parameter.data<float>().CopyFrom(source.Span);
+            }
+            else
+            {
+                using var staging = tensor(source.Span.ToArray(), shape);
+                parameter.copy_(staging);
+            }
+            loaded.Add(name);
+        }
+        if (parameters.Keys.FirstOrDefault(n => !loaded.Contains(n)) is { } missing)
+            throw new ArgumentException($"no tensor named '{missing}' for the torch policy", nameof(tensors));
+    }
+
+    /// <summary>
+    /// Replaces the weights with those of a weight-store blob (a <c>model.safetensors</c> file's bytes, Hugging Face names
+    /// and layout; f32, f16 or bf16), one tensor at a time, without a managed model in between.
+    /// </summary>
+    /// <exception cref="SafeTensorsException">The blob lacks a parameter or has another shape (the message names the tensor).</exception>
+    public void LoadSafeTensors(ReadOnlySpan<byte> blob)
+    {
+        var temp = Path.Combine(Path.GetTempPath(), $"r2ec-torch-weights-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var stream = File.Create(temp))
+                stream.Write(blob);
+            using var file = SafeTensorsFile.Open(temp);
+            LoadTensors(Read(file));
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        IEnumerable<KeyValuePair<string, ManagedTensor>> Read(SafeTensorsFile file)
+        {
+            foreach (var (torchName, parameter) in named_parameters())
+            {
+                var name = HfName(torchName);
+                if (!file.Contains(name))
+                    throw new SafeTensorsException("weight blob", $"tensor '{name}' is missing");
+                var expected = parameter.shape.Select(s => (int)s).ToArray();
+                if (!file.Info(name).Shape.AsSpan().SequenceEqual(expected))
+                    throw new SafeTensorsException("weight blob", $"tensor '{name}' has shape [{string.Join(", ", file.Info(name).Shape)}], the policy needs [{string.Join(", ", expected)}]");
+                yield return new(name, file.ReadF32(name));
+            }
         }
     }
 

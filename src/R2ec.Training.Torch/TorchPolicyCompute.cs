@@ -115,7 +115,7 @@ public sealed class TorchPolicyCompute : IPolicyCompute
         _model.EncodePrompts(Enumerable.Range(firstItem, count).Select(_prompts.Item).ToList(), EncodeBatch).CopyTo(output);
 
     /// <inheritdoc />
-    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
+    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemTable items)
     {
         var prompt = _prompts.User(sample);
         var drawn = TorchGroupDecoder.Generator(_model).SampleGroup(prompt, sampling.GroupSize, _prompts.Sampling(sampling),
@@ -124,7 +124,7 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     }
 
     /// <inheritdoc />
-    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
+    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemTable items, Span<float> scores)
     {
         var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
         _prompts.Score(trajectory, items, _options.RecPO.Tau, scores);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using R2ec.Actors.Runtime;
+using R2ec.Model.Recommendation;
 using R2ec.Training.Compute;
 using R2ec.Training.Messages;
 
@@ -32,8 +33,8 @@ internal sealed class ItemTableBuilder(JobContext job) : ReplicaActor(job)
             var n = Math.Min(Chunk, count - first);
             policy.EncodeItems(first + 1, n, data.AsSpan(first * dim, n * dim));
         }
-        var table = new ItemEmbeddings(version, count, dim, data);
-        var blob = Job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
+        var table = new ItemTable((long)version, count, dim, data);
+        var blob = Job.Store.Put(JobContext.ItemsKind, version, table.ToBytes());
         Context.Log.Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
             version, count, dim, clock.Elapsed.TotalSeconds);
         return new ItemTablePublished

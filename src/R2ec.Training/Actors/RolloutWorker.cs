@@ -1,3 +1,4 @@
+using R2ec.Model.Recommendation;
 using System.Diagnostics;
 using Google.Protobuf;
 using R2ec.Actors.Runtime;
@@ -50,7 +51,7 @@ internal sealed class RolloutWorker(JobContext job) : ReplicaActor(job)
             return;
         }
         IPolicyCompute policy;
-        ItemEmbeddings items;
+        ItemTable items;
         try
         {
             var replica = await ReplicaAsync(request.Tokenizer);

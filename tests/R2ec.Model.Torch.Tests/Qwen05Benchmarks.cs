@@ -18,7 +18,8 @@ namespace R2ec.Model.Torch.Tests;
 /// AdamW) on 8 × 320 tokens, each with its own peak RSS. Run by hand, once per backend:
 /// <c>R2EC_BENCH_BACKEND=managed dotnet test tests/R2ec.Model.Torch.Tests -c Release --filter "Name=Qwen05ShapeOnOneBackend" --logger "console;verbosity=detailed"</c>
 /// (and <c>R2EC_BENCH_BACKEND=torch</c>). Peak RSS is Linux's VmHWM, reset (clear_refs 5) after the model is built so
-/// that each figure is the peak of that workload with the weights resident.
+/// that each figure is the peak of that workload with the weights resident. <c>R2EC_BENCH_LOSS_CHUNK=n</c> computes the
+/// torch learner step's LM loss n positions at a time (same loss and gradients, smaller peak).
 /// </summary>
 public sealed class Qwen05Benchmarks
 {
@@ -138,14 +139,35 @@ public sealed class Qwen05Benchmarks
         var flat = sequences.SelectMany(s => s.Select(t => (long)t)).ToArray();
         var parameters = model.parameters().ToList();
         var optimizer = optim.AdamW(parameters, 1e-5);
+        // R2EC_BENCH_LOSS_CHUNK=n: the LM loss n positions at a time (the same loss and gradients, computed in chunks
+        // so that the [2552, vocabulary] logits, their log-softmax and gradients never exist whole).
+        var chunk = int.Parse(Environment.GetEnvironmentVariable("R2EC_BENCH_LOSS_CHUNK") ?? "0");
         return () =>
         {
             using var scope = NewDisposeScope();
             var ids = tensor(flat, [8, 320], ScalarType.Int64, model.Device);
             var hidden = model.Hidden(ids).narrow(1, 0, 319).reshape(-1, model.Config.HiddenSize);
             var targets = ids.narrow(1, 1, 319).reshape(-1);
-            var loss = nn.functional.cross_entropy(model.Logits(hidden).to(ScalarType.Float32), targets);
-            loss.backward();
+            if (chunk <= 0)
+            {
+                var loss = nn.functional.cross_entropy(model.Logits(hidden).to(ScalarType.Float32), targets);
+                loss.backward();
+            }
+            else
+            {
+                // Backward through the head chunk by chunk into a detached copy of the hidden states, then once
+                // through the decoder with the gradient gathered there (the tied embedding collects both parts).
+                var states = hidden.detach().requires_grad_(true);
+                var n = targets.shape[0];
+                for (long start = 0; start < n; start += chunk)
+                {
+                    using var part = NewDisposeScope();
+                    var length = Math.Min(chunk, n - start);
+                    var logits = model.Logits(states.narrow(0, start, length)).to(ScalarType.Float32);
+                    (nn.functional.cross_entropy(logits, targets.narrow(0, start, length), reduction: nn.Reduction.Sum) / n).backward();
+                }
+                hidden.backward([states.grad!]);
+            }
             optimizer.step();
             optimizer.zero_grad();
         };

@@ -2,6 +2,7 @@ using R2ec.Model.Policy;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using R2ec.Tensors.SafeTensors;
 using ManagedTensor = R2ec.Tensors.Tensor;
 
 namespace R2ec.Model.Torch;
@@ -53,10 +54,12 @@ public sealed class TorchQwen2Policy : nn.Module
     public Tensor OutputProjection => lm_head ?? embed_tokens;
 
     /// <summary>A policy with the weights of the managed <paramref name="policy"/> (Hugging Face layout, copied).</summary>
+    /// <remarks>The weights are copied one parameter at a time, so building holds the two models and one parameter's
+    /// staging copy, not a third copy of the model.</remarks>
     public static TorchQwen2Policy FromManaged(R2ecPolicy policy, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         var model = new TorchQwen2Policy(policy.Config, device ?? CPU, dtype);
-        model.LoadTensors(policy.ExportTensors());
+        model.LoadTensors(policy.EnumerateTensors());
         return model;
     }
 
@@ -64,22 +67,71 @@ public sealed class TorchQwen2Policy : nn.Module
     public static TorchQwen2Policy Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
         FromManaged(R2ecPolicy.Load(directory), device, dtype);
 
-    /// <summary>Copies Hugging Face–named tensors into the parameters; every parameter must be given with its shape.</summary>
+    /// <summary>
+    /// Copies Hugging Face–named tensors into the parameters, one at a time as <paramref name="tensors"/> is enumerated;
+    /// every parameter must be given with its shape (tensors the policy has no parameter for are ignored).
+    /// </summary>
     /// <exception cref="ArgumentException">A parameter is missing or has another shape.</exception>
     public void LoadTensors(IEnumerable<KeyValuePair<string, ManagedTensor>> tensors)
     {
-        var given = tensors.ToDictionary(t => t.Key, t => t.Value);
+        var parameters = named_parameters().ToDictionary(p => HfName(p.name), p => p.parameter);
+        var loaded = new HashSet<string>();
         using var _ = no_grad();
-        foreach (var (torchName, parameter) in named_parameters())
+        foreach (var (name, source) in tensors)
         {
-            var name = HfName(torchName);
-            if (!given.TryGetValue(name, out var source))
-                throw new ArgumentException($"no tensor named '{name}' for the torch policy", nameof(tensors));
+            if (!parameters.TryGetValue(name, out var parameter))
+                continue;
             var shape = source.Shape.ToArray().Select(s => (long)s).ToArray();
             if (!shape.SequenceEqual(parameter.shape))
                 throw new ArgumentException($"tensor '{name}' has shape [{string.Join(", ", shape)}], the torch policy expects [{string.Join(", ", parameter.shape)}]", nameof(tensors));
-            using var cpu = tensor(source.Span.ToArray(), shape);
-            parameter.copy_(cpu);
+            if (parameter.device_type == DeviceType.CPU && parameter.dtype == ScalarType.Float32 && parameter.is_contiguous())
+            {
+                // Straight into the parameter's storage: no staging tensor, so building a large model leaves no garbage.
+                parameter.data<float>().CopyFrom(source.Span);
+            }
+            else
+            {
+                using var staging = tensor(source.Span.ToArray(), shape);
+                parameter.copy_(staging);
+            }
+            loaded.Add(name);
+        }
+        if (parameters.Keys.FirstOrDefault(n => !loaded.Contains(n)) is { } missing)
+            throw new ArgumentException($"no tensor named '{missing}' for the torch policy", nameof(tensors));
+    }
+
+    /// <summary>
+    /// Replaces the weights with those of a weight-store blob (a <c>model.safetensors</c> file's bytes, Hugging Face names
+    /// and layout; f32, f16 or bf16), one tensor at a time, without a managed model in between.
+    /// </summary>
+    /// <exception cref="SafeTensorsException">The blob lacks a parameter or has another shape (the message names the tensor).</exception>
+    public void LoadSafeTensors(ReadOnlySpan<byte> blob)
+    {
+        var temp = Path.Combine(Path.GetTempPath(), $"r2ec-torch-weights-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var stream = File.Create(temp))
+                stream.Write(blob);
+            using var file = SafeTensorsFile.Open(temp);
+            LoadTensors(Read(file));
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        IEnumerable<KeyValuePair<string, ManagedTensor>> Read(SafeTensorsFile file)
+        {
+            foreach (var (torchName, parameter) in named_parameters())
+            {
+                var name = HfName(torchName);
+                if (!file.Contains(name))
+                    throw new SafeTensorsException("weight blob", $"tensor '{name}' is missing");
+                var expected = parameter.shape.Select(s => (int)s).ToArray();
+                if (!file.Info(name).Shape.AsSpan().SequenceEqual(expected))
+                    throw new SafeTensorsException("weight blob", $"tensor '{name}' has shape [{string.Join(", ", file.Info(name).Shape)}], the policy needs [{string.Join(", ", expected)}]");
+                yield return new(name, file.ReadF32(name));
+            }
         }
     }
 
@@ -128,21 +180,42 @@ public sealed class TorchQwen2Policy : nn.Module
     public Tensor Hidden(Tensor ids, TorchKvCache? cache = null)
     {
         var past = cache?.Length ?? 0;
+        using var positions = arange(past, past + ids.shape[1], ScalarType.Float32, Device);
+        var hidden = Hidden(ids, positions, cache);
+        if (cache is not null)
+            cache.Length = past + ids.shape[1];
+        return hidden;
+    }
+
+    /// <summary>
+    /// Post-final-norm hidden states [rows, width, d] of <paramref name="ids"/> [rows, width], one row per sequence of
+    /// <paramref name="cache"/> (in its <see cref="TorchSlotCache.Slots"/> order): row r appends its first
+    /// <c>counts[r]</c> tokens at its own length; the rest of a row is padding whose states are not meaningful.
+    /// </summary>
+    public Tensor Hidden(Tensor ids, TorchSlotCache cache, ReadOnlySpan<int> counts)
+    {
+        using var positions = cache.Begin(counts, ids.shape[1], Device);
+        var hidden = Hidden(ids, positions, cache);
+        cache.End(counts);
+        return hidden;
+    }
+
+    // positions: [seq] (shared by every row) or [batch, seq] (one per row), as float32.
+    private Tensor Hidden(Tensor ids, Tensor positions, IAttentionCache? cache)
+    {
         var seq = ids.shape[1];
-        using var positions = arange(past, past + seq, ScalarType.Float32, Device);
-        using var freqs = outer(positions, _invFreq);
+        using var freqs = positions.unsqueeze(-1) * _invFreq;
         using var emb = cat([freqs, freqs], -1);
-        using var cos = emb.cos().to(DType);
-        using var sin = emb.sin().to(DType);
+        // [seq, head dim] broadcasts over [batch, heads, seq, head dim]; per-row positions need the heads axis inserted.
+        using var cos = (positions.dim() == 1 ? emb.cos() : emb.cos().unsqueeze(1)).to(DType);
+        using var sin = (positions.dim() == 1 ? emb.sin() : emb.sin().unsqueeze(1)).to(DType);
         var x = embed_tokens.index_select(0, ids.reshape(-1)).view(ids.shape[0], seq, Config.HiddenSize);
         for (var l = 0; l < layers.Count; l++)
         {
-            var next = layers[l].Forward(x, cos, sin, cache, l, past);
+            var next = layers[l].Forward(x, cos, sin, cache, l);
             x.Dispose();
             x = next;
         }
-        if (cache is not null)
-            cache.Length = past + seq;
         using (x)
             return TorchDecoderLayer.RmsNorm(x, norm, Config.RmsNormEps);
     }
@@ -187,8 +260,19 @@ public sealed class TorchQwen2Policy : nn.Module
     }
 }
 
+/// <summary>Where a decoder layer puts the keys and values of new positions and reads those before them.</summary>
+internal interface IAttentionCache
+{
+    /// <summary>
+    /// Stores layer <paramref name="layer"/>'s rotated keys <paramref name="k"/> and values <paramref name="v"/> [batch,
+    /// kv heads, new, head dim] of the new positions and returns the attention [batch, heads, new, head dim] of the rotated
+    /// queries <paramref name="q"/> over every position each query may see.
+    /// </summary>
+    Tensor Attend(int layer, Tensor q, Tensor k, Tensor v);
+}
+
 /// <summary>Keys and values of every layer [batch, kv heads, length, head dim], grown by concatenation.</summary>
-public sealed class TorchKvCache : IDisposable
+public sealed class TorchKvCache : IAttentionCache, IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
@@ -202,6 +286,9 @@ public sealed class TorchKvCache : IDisposable
 
     /// <summary>Positions held.</summary>
     public long Length { get; internal set; }
+
+    /// <summary>Decoder layers held.</summary>
+    public int Layers => _keys.Length;
 
     /// <summary>
     /// A cache of <paramref name="copies"/> sequences, each with this (single-sequence) cache's prefix: the prompt is
@@ -218,15 +305,28 @@ public sealed class TorchKvCache : IDisposable
         return copy;
     }
 
-    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    /// <summary>Layer <paramref name="layer"/>'s keys and values [batch, kv heads, length, head dim] (null before the first append).</summary>
+    internal (Tensor? Keys, Tensor? Values) Layer(int layer) => (_keys[layer], _values[layer]);
+
+    Tensor IAttentionCache.Attend(int layer, Tensor q, Tensor k, Tensor v)
     {
-        var k = _keys[layer] is { } oldK ? cat([oldK, keys], 2) : keys.alias();
-        var v = _values[layer] is { } oldV ? cat([oldV, values], 2) : values.alias();
+        // Length is still the prefix's: it moves on after the last layer.
+        var past = Length;
+        var seq = q.shape[2];
+        var keys = _keys[layer] is { } oldK ? cat([oldK, k], 2) : k.alias();
+        var values = _values[layer] is { } oldV ? cat([oldV, v], 2) : v.alias();
         _keys[layer]?.Dispose();
         _values[layer]?.Dispose();
-        _keys[layer] = k.DetachFromDisposeScope();
-        _values[layer] = v.DetachFromDisposeScope();
-        return (k, v);
+        _keys[layer] = keys.DetachFromDisposeScope();
+        _values[layer] = values.DetachFromDisposeScope();
+        if (past == 0 || seq == 1)
+        {
+            // Without a prefix the causal mask is the usual lower triangle; one new token sees every cached key.
+            return TorchDecoderLayer.Attention(q, keys, values, mask: null, causal: past == 0 && seq > 1);
+        }
+        // Several new tokens after a cached prefix: query i (position past + i) sees keys 0 … past + i.
+        using var mask = ones(seq, past + seq, ScalarType.Bool, q.device).tril(past);
+        return TorchDecoderLayer.Attention(q, keys, values, mask, causal: false);
     }
 
     /// <inheritdoc />
@@ -275,7 +375,7 @@ internal sealed class TorchDecoderLayer : nn.Module
         return (normed.to(x.dtype) * weight).MoveToOuterDisposeScope();
     }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, TorchKvCache? cache, int layer, long past)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, IAttentionCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], seq = x.shape[1];
@@ -285,30 +385,34 @@ internal sealed class TorchDecoderLayer : nn.Module
         var v = self_attn.v_proj.forward(h).view(batch, seq, _kvHeads, _headDim).transpose(1, 2);
         q = q * cos + RotateHalf(q) * sin;
         k = k * cos + RotateHalf(k) * sin;
-        if (cache is not null)
-            (k, v) = cache.Append(layer, k, v);
-        if (_heads != _kvHeads)
-        {
-            k = k.repeat_interleave(_heads / _kvHeads, 1);
-            v = v.repeat_interleave(_heads / _kvHeads, 1);
-        }
-        Tensor attention;
-        if (past == 0 || seq == 1)
-        {
-            // Without a prefix the causal mask is the usual lower triangle; one new token sees every cached key.
-            attention = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: past == 0 && seq > 1);
-        }
-        else
-        {
-            // Several new tokens after a cached prefix: query i (position past + i) sees keys 0 … past + i.
-            var mask = ones(seq, past + seq, ScalarType.Bool, x.device).tril(past);
-            attention = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
-        }
+        var attention = cache is null ? Attention(q, k, v, mask: null, causal: seq > 1) : cache.Attend(layer, q, k, v);
         var a = attention.transpose(1, 2).reshape(batch, seq, _heads * _headDim);
         var y = x + self_attn.o_proj.forward(a);
         var m = RmsNorm(y, post_attention_layernorm, _eps);
         var output = y + mlp.down_proj.forward(nn.functional.silu(mlp.gate_proj.forward(m)) * mlp.up_proj.forward(m));
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Grouped-query attention [batch, heads, seq, head dim] of queries [batch, heads, seq, head dim] over keys and values
+    /// [batch, kv heads, keys, head dim]: each key head serves heads/kv heads consecutive query heads.
+    /// </summary>
+    /// <param name="q">Rotated queries.</param>
+    /// <param name="k">Rotated keys of every visible position.</param>
+    /// <param name="v">Values of every visible position.</param>
+    /// <param name="mask">Boolean [seq, keys] or [batch, 1, seq, keys] (true = may attend), or null.</param>
+    /// <param name="causal">Without a mask: the usual lower triangle (queries and keys at the same positions).</param>
+    internal static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal)
+    {
+        var groups = q.shape[1] / k.shape[1];
+        if (groups != 1)
+        {
+            k = k.repeat_interleave(groups, 1);
+            v = v.repeat_interleave(groups, 1);
+        }
+        return mask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
     }
 
     private static Tensor RotateHalf(Tensor x)

@@ -26,7 +26,6 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     public const int OptimizerMagic = 0x4F543252;
     private const int EncodeBatch = 32;
     private const float Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-8f;
-    private readonly R2ecPolicy _shadow;
     private readonly TorchQwen2Policy _model;
     private readonly JobOptions _options;
     private readonly PolicyPrompts _prompts;
@@ -35,10 +34,12 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     private int _steps;
     private float[][] _oldItemLogProbs = [];
 
-    /// <summary>A compute over a copy of <paramref name="policy"/>'s weights on <c>Engine:Device</c> in <c>Engine:DType</c>.</summary>
+    /// <summary>
+    /// A compute over a copy of <paramref name="policy"/>'s weights on <c>Engine:Device</c> in <c>Engine:DType</c>; only
+    /// its tokenizer is kept, so the managed weights can be freed once the copy is made.
+    /// </summary>
     public TorchPolicyCompute(R2ecPolicy policy, TrainingData data, JobOptions options)
     {
-        _shadow = policy;
         _options = options;
         _prompts = new PolicyPrompts(policy.Tokenizer ?? throw new ArgumentException("the policy has no tokenizer", nameof(policy)), data, options);
         _model = TorchQwen2Policy.FromManaged(policy, TorchPolicyFactory.DeviceOf(options.Engine), TorchPolicyFactory.DTypeOf(options.Engine));
@@ -57,9 +58,8 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     /// <inheritdoc />
     public void LoadWeights(ReadOnlySpan<byte> blob)
     {
-        // The managed reader checks names and shapes and converts f16/bf16; the torch policy copies from it.
-        _shadow.LoadWeights(blob.ToArray());
-        _model.LoadTensors(_shadow.ExportTensors());
+        // Straight into the torch parameters, one tensor at a time: no managed model is kept beside the torch one.
+        _model.LoadSafeTensors(blob);
     }
 
     /// <inheritdoc />
@@ -115,7 +115,7 @@ public sealed class TorchPolicyCompute : IPolicyCompute
         _model.EncodePrompts(Enumerable.Range(firstItem, count).Select(_prompts.Item).ToList(), EncodeBatch).CopyTo(output);
 
     /// <inheritdoc />
-    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
+    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemTable items)
     {
         var prompt = _prompts.User(sample);
         var drawn = TorchGroupDecoder.Generator(_model).SampleGroup(prompt, sampling.GroupSize, _prompts.Sampling(sampling),
@@ -124,7 +124,7 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     }
 
     /// <inheritdoc />
-    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
+    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemTable items, Span<float> scores)
     {
         var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);
         _prompts.Score(trajectory, items, _options.RecPO.Tau, scores);

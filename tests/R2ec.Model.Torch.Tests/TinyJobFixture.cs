@@ -1,3 +1,4 @@
+using R2ec.Model.Recommendation;
 using System.Collections;
 using R2ec.Model.Policy;
 using R2ec.Training;
@@ -50,11 +51,11 @@ internal sealed class TinyJobFixture
     }
 
     /// <summary>The item table <paramref name="policy"/> encodes now.</summary>
-    public ItemEmbeddings Items(IPolicyCompute policy)
+    public ItemTable Items(IPolicyCompute policy)
     {
         var items = new float[Data.ItemCount * policy.EmbeddingSize];
         policy.EncodeItems(1, Data.ItemCount, items);
-        return new ItemEmbeddings(1, Data.ItemCount, policy.EmbeddingSize, items);
+        return new ItemTable(1, Data.ItemCount, policy.EmbeddingSize, items);
     }
 
     /// <summary>Learn rows from groups the policy samples for 4 samples, with fixed advantages of both signs and every other row relabelled.</summary>

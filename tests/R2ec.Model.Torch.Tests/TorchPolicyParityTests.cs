@@ -140,6 +140,72 @@ public sealed class TorchPolicyParityTests
     }
 
     [Test]
+    public void Batched_decoding_over_slotted_caches_equals_the_full_forward()
+    {
+        var managed = R2ecPolicy.Create(Tiny(tied: true), seed: 15);
+        using var model = TorchQwen2Policy.FromManaged(managed);
+        using var noGrad = no_grad();
+        using var _ = NewDisposeScope();
+        // Two prompts of different lengths (two groups), prefilled once each; 2 + 3 rows continue them. The small
+        // capacity makes the cache grow mid-decode.
+        int[][] prompts = [Prompt(7, 4), Prompt(3, 5)];
+        int[] copies = [2, 3];
+        var prefixes = prompts.Select(p =>
+        {
+            var prefix = new TorchKvCache(managed.Config.NumHiddenLayers);
+            model.Hidden(tensor(p.Select(i => (long)i).ToArray(), [1, p.Length]), prefix);
+            return prefix;
+        }).ToList();
+        using var cache = TorchSlotCache.FromPrefixes(prefixes, copies, capacity: 9);
+        prefixes.ForEach(p => p.Dispose());
+        var sequences = Enumerable.Range(0, 5).Select(r => prompts[r < 2 ? 0 : 1].ToList()).ToArray();
+        var slots = Enumerable.Range(0, 5).ToList();
+        var maxDiff = 0f;
+        var checkedStates = 0;
+        // Ragged steps: every row one token, then rows appending one or two tokens in one padded step, then a step after
+        // slot 1 was dropped (the cache compacts), then one more after slot 3 was dropped.
+        int[][] steps = [[1, 1, 1, 1, 1], [2, 1, 2, 1, 1], [1, 2, 1, 1], [1, 1, 2]];
+        for (var s = 0; s < steps.Length; s++)
+        {
+            if (s == 2)
+                slots.Remove(1);
+            if (s == 3)
+                slots.Remove(3);
+            var counts = steps[s];
+            var width = counts.Max();
+            cache.Keep(slots.ToArray());
+            var padded = new long[slots.Count * width];
+            for (var i = 0; i < slots.Count; i++)
+            {
+                for (var t = 0; t < counts[i]; t++)
+                {
+                    var token = (slots[i] * 13 + s * 7 + t * 3 + 1) % 97;
+                    sequences[slots[i]].Add(token);
+                    padded[i * width + t] = token;
+                }
+            }
+            var hidden = model.Hidden(tensor(padded, [slots.Count, width]), cache, counts);
+            for (var i = 0; i < slots.Count; i++)
+            {
+                var full = sequences[slots[i]].Select(x => (long)x).ToArray();
+                var expected = model.Hidden(tensor(full, [1, full.Length]))[0, ^counts[i]..].contiguous().data<float>().ToArray();
+                var actual = hidden[i, ..counts[i]].contiguous().data<float>().ToArray();
+                maxDiff = Math.Max(maxDiff, MaxAbsDiff(actual, expected));
+                Assert.That(cache.LengthOf(i), Is.EqualTo(full.Length), $"step {s} slot {slots[i]}: length");
+                checkedStates += counts[i];
+            }
+        }
+        TestContext.Out.WriteLine($"max |Δhidden| batched slot cache vs full forward over {checkedStates} states: {maxDiff:E2}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(cache.Slots, Is.EqualTo(new[] { 0, 2, 4 }));
+            Assert.That(cache.Capacity, Is.GreaterThan(9), "the cache grew past its first capacity");
+            Assert.That(maxDiff, Is.LessThan(EmbeddingTolerance));
+            Assert.Throws<ArgumentException>(() => cache.Keep([0, 1]), "a dropped slot cannot come back");
+        });
+    }
+
+    [Test]
     public void Weights_round_trip_through_the_managed_policy_bit_exactly()
     {
         var managed = R2ecPolicy.Create(Tiny(tied: false), seed: 14);

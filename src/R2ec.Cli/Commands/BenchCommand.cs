@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
+using R2ec.Model.Benchmarks;
 using R2ec.Tensors;
 using R2ec.Tensors.Autograd;
 using R2ec.Tensors.Nn;
@@ -59,44 +59,26 @@ internal static class EngineBench
         output.WriteLine($"params {parameters / 1e6:F2}M threads {Engine.Threads}");
         if (only is null or "gemm")
         {
-            var (t, cpu) = Measure(Gemm1024(), seconds, warm: 2);
+            var (t, cpu) = PolicyBenchmark.MeasureCalls(Gemm1024(), seconds, warm: 2);
             output.WriteLine($"gemm_gflops {2.0 * 1024 * 1024 * 1024 / t / 1e9:F0}  (1024x1024x1024 sgemm; {2.0 * 1024 * 1024 * 1024 / cpu / 1e9:F0} per CPU-second)");
             if (OpenBlasGemm1024() is { } blas)
             {
-                var (tb, cpub) = Measure(blas, seconds, warm: 2);
+                var (tb, cpub) = PolicyBenchmark.MeasureCalls(blas, seconds, warm: 2);
                 output.WriteLine($"openblas_gemm_gflops {2.0 * 1024 * 1024 * 1024 / tb / 1e9:F0}  (cblas_sgemm of libopenblas.so.0, same process; {2.0 * 1024 * 1024 * 1024 / cpub / 1e9:F0} per CPU-second)");
             }
         }
         var items = ItemTable();
         if (only is null or "train")
         {
-            var (t, cpu) = Measure(TrainStep(model, items), seconds, warm: 2);
+            var (t, cpu) = PolicyBenchmark.MeasureCalls(TrainStep(model, items), seconds, warm: 2);
             var flops = 6.0 * parameters * Batch * (Seq - 1);
             output.WriteLine($"train_step_ms {t * 1e3:F1}  (~{flops / t / 1e9:F0} GFLOP/s by 6N rule; {cpu * 1e3:F0} CPU-ms)");
         }
         if (only is null or "gen")
         {
-            var (t, cpu) = Measure(Generate(model, items), seconds + 1, warm: 1);
+            var (t, cpu) = PolicyBenchmark.MeasureCalls(Generate(model, items), seconds + 1, warm: 1);
             output.WriteLine($"gen_tokens_per_s {GenBatch * GenNew / t:F0}  (batch {GenBatch}, prompt {GenPrompt}, new {GenNew}, incl. prefill; {GenBatch * GenNew / cpu:F0} per CPU-second)");
         }
-    }
-
-    // Mean wall seconds per call over at least `seconds` after `warm` unmeasured calls, as torch_ref.py's bench(),
-    // and the process CPU seconds per call: on a shared machine the second shows what other load hides in the first.
-    private static (double Wall, double Cpu) Measure(Action step, double seconds, int warm)
-    {
-        for (var i = 0; i < warm; i++)
-            step();
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        var n = 0;
-        while (sw.Elapsed.TotalSeconds < seconds)
-        {
-            step();
-            n++;
-        }
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-        return (sw.Elapsed.TotalSeconds / n, cpu / n);
     }
 
     private const int GemmSize = 1024;

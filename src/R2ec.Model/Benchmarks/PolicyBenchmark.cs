@@ -57,6 +57,26 @@ public static class PolicyBenchmark
     }
 
     /// <summary>
+    /// Mean wall seconds per call of <paramref name="step"/> over at least <paramref name="seconds"/> after
+    /// <paramref name="warm"/> unmeasured calls, as <c>torch_ref.py</c>'s <c>bench()</c>, and the process CPU seconds per
+    /// call: on a shared machine the second shows what other load hides in the first.
+    /// </summary>
+    public static (double Wall, double Cpu) MeasureCalls(Action step, double seconds, int warm)
+    {
+        for (var i = 0; i < warm; i++)
+            step();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var n = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            step();
+            n++;
+        }
+        return (clock.Elapsed.TotalSeconds / n, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / n);
+    }
+
+    /// <summary>
     /// Times <see cref="Generator.SampleGroups"/> (temperature 1, no filter, no stop: exactly <paramref name="newTokens"/> per
     /// continuation) after one untimed call, repeating until <paramref name="minTime"/> has passed.
     /// </summary>

@@ -117,16 +117,20 @@ public sealed class R2ecPolicy
     }
 
     /// <summary>Copies of every parameter in Hugging Face layout and names, in <see cref="Parameters"/> order.</summary>
-    public IReadOnlyList<KeyValuePair<string, Tensor>> ExportTensors()
+    public IReadOnlyList<KeyValuePair<string, Tensor>> ExportTensors() => EnumerateTensors().ToList();
+
+    /// <summary>
+    /// The copies of <see cref="ExportTensors"/> made one at a time as they are enumerated, so a consumer that moves each
+    /// elsewhere (another backend) holds one parameter's copy at a time rather than a second model.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> EnumerateTensors()
     {
-        var list = new List<KeyValuePair<string, Tensor>>(Parameters.Count);
         foreach (var p in Parameters)
         {
             var t = p.Value.Clone();
             ConvertRotary(p.Name!, t, toEngine: false);
-            list.Add(new(p.Name!, t));
+            yield return new(p.Name!, t);
         }
-        return list;
     }
 
     /// <summary>The weights as the bytes of a <c>model.safetensors</c> file (the weight-store blob).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using R2ec.Model.Recommendation;
 using R2ec.Training.Compute;
 using R2ec.Training.Messages;
 
@@ -36,8 +37,8 @@ internal sealed class ItemTableBuilder : ReplicaActor
             var n = Math.Min(Chunk, count - first);
             policy.EncodeItems(first + 1, n, data.AsSpan(first * dim, n * dim));
         }
-        var table = new ItemEmbeddings(version, count, dim, data);
-        var blob = Job.Store.Put(JobContext.ItemsKind, version, table.ToBlob());
+        var table = new ItemTable((long)version, count, dim, data);
+        var blob = Job.Store.Put(JobContext.ItemsKind, version, table.ToBytes());
         Log.Debug("Item table {Version} built: {Items} items x {Dimension} in {Seconds:F3} s",
             version, count, dim, clock.Elapsed.TotalSeconds);
         return new ItemTablePublished

@@ -1,3 +1,4 @@
+using R2ec.Model.Recommendation;
 using R2ec.Training.Blobs;
 using R2ec.Training.Compute;
 using R2ec.Training.Messages;
@@ -12,7 +13,8 @@ namespace R2ec.Training.Actors;
 internal sealed class PolicyReplica(IPolicyCompute compute, WeightStore store) : IDisposable
 {
     private string? _weightsDigest;
-    private ItemEmbeddings? _items;
+    private ItemTable? _items;
+    private ulong _itemsVersion;
     private string? _itemsDigest;
 
     public ulong? WeightsVersion { get; private set; }
@@ -30,11 +32,13 @@ internal sealed class PolicyReplica(IPolicyCompute compute, WeightStore store) :
     }
 
     /// <summary>The item table <paramref name="table"/>, version <paramref name="version"/>.</summary>
-    public async ValueTask<ItemEmbeddings> ItemsAsync(ulong version, BlobRef table)
+    /// <exception cref="FormatException">The blob is not an item table (the message names the version).</exception>
+    public async ValueTask<ItemTable> ItemsAsync(ulong version, BlobRef table)
     {
-        if (_items is null || _items.Version != version || _itemsDigest != table.Sha256)
+        if (_items is null || _itemsVersion != version || _itemsDigest != table.Sha256)
         {
-            _items = ItemEmbeddings.FromBlob(version, (await store.FetchAsync(table)).Span);
+            _items = ItemTable.FromBytes((await store.FetchAsync(table)).Span, $"item table blob version {version}");
+            _itemsVersion = version;
             _itemsDigest = table.Sha256;
         }
         return _items;

@@ -1,3 +1,4 @@
+using R2ec.Model.Recommendation;
 using System.Diagnostics;
 using Akka.Actor;
 using R2ec.Training.Cluster;
@@ -65,7 +66,7 @@ internal sealed class RolloutWorker : ReplicaActor
             return;
         }
         IPolicyCompute policy;
-        ItemEmbeddings items;
+        ItemTable items;
         try
         {
             var replica = await ReplicaAsync(request.Tokenizer);

@@ -1,4 +1,5 @@
 using R2ec.Data.Datasets;
+using R2ec.Model.Recommendation;
 using R2ec.RecPO;
 
 namespace R2ec.Training.Compute;
@@ -7,7 +8,8 @@ namespace R2ec.Training.Compute;
 /// The one seam between the job's actors and the model: everything that needs the policy's weights. Each actor owns
 /// its own instance (built by <see cref="IPolicyFactory"/> and loaded from a weights blob), so no two actors share
 /// mutable state; the actors do the bookkeeping (rewards, advantages, ordering, checkpoints) around it.
-/// Item numbers are 1..N as in the dataset; score spans hold item <c>i</c> at index <c>i - 1</c>.
+/// Item numbers are 1..N as in the dataset; score spans and <see cref="R2ec.Model.Recommendation.ItemTable"/> rows hold item <c>i</c> at index
+/// <c>i - 1</c>.
 /// </summary>
 public interface IPolicyCompute : IDisposable
 {
@@ -34,13 +36,13 @@ public interface IPolicyCompute : IDisposable
     /// group) and scores every item from the user embedding at the final <c>&lt;answer&gt;</c> of each.
     /// Randomness comes only from <see cref="GroupSampling"/>'s keys.
     /// </summary>
-    SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items);
+    SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemTable items);
 
     /// <summary>
     /// Greedy scores of every item for one sample: with reasoning (greedy decoding, then the recommendation head) or
     /// without it (the recommendation head right after the prompt).
     /// </summary>
-    void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores);
+    void Score(Sample sample, bool reasoning, int maxNewTokens, ItemTable items, Span<float> scores);
 
     /// <summary>
     /// The greedy reasoning text <see cref="Score"/> reads with reasoning on, decoded, for the run report's examples;
@@ -99,42 +101,6 @@ public enum WarmUpKind
 /// <param name="SampleIndex">Training sample, the third key (the trajectory index is the fourth).</param>
 public readonly record struct GroupSampling(int GroupSize, double Temperature, int TopK, double TopP, int MaxNewTokens,
     ulong Seed, ulong Step, ulong SampleIndex);
-
-/// <summary>An item table: row <c>i</c> is the embedding of item <c>i + 1</c>.</summary>
-/// <param name="Version">The table's version.</param>
-/// <param name="Count">Items.</param>
-/// <param name="Dimension">Embedding length.</param>
-/// <param name="Data">Row-major embeddings; never written after construction.</param>
-public sealed record ItemEmbeddings(ulong Version, int Count, int Dimension, float[] Data)
-{
-    /// <summary>The embedding of item <paramref name="item"/> (1..N).</summary>
-    public ReadOnlySpan<float> Row(int item) => Data.AsSpan((item - 1) * Dimension, Dimension);
-
-    /// <summary>The table as a blob: count, dimension, then the floats (little-endian).</summary>
-    public byte[] ToBlob()
-    {
-        var blob = new byte[8 + Data.Length * sizeof(float)];
-        BitConverter.TryWriteBytes(blob.AsSpan(0, 4), Count);
-        BitConverter.TryWriteBytes(blob.AsSpan(4, 4), Dimension);
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(Data.AsSpan()).CopyTo(blob.AsSpan(8));
-        return blob;
-    }
-
-    /// <summary>Reads a blob written by <see cref="ToBlob"/>.</summary>
-    /// <exception cref="InvalidDataException">The blob's length does not match its header.</exception>
-    public static ItemEmbeddings FromBlob(ulong version, ReadOnlySpan<byte> blob)
-    {
-        if (blob.Length < 8)
-            throw new InvalidDataException($"item table blob version {version} is {blob.Length} bytes, shorter than its header");
-        var count = BitConverter.ToInt32(blob[..4]);
-        var dim = BitConverter.ToInt32(blob[4..8]);
-        if (count < 0 || dim < 0 || (long)count * dim * sizeof(float) != blob.Length - 8)
-            throw new InvalidDataException($"item table blob version {version} holds {blob.Length - 8} bytes, not {count} x {dim} floats");
-        var data = new float[count * dim];
-        blob[8..].CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
-        return new ItemEmbeddings(version, count, dim, data);
-    }
-}
 
 /// <summary>One sampled trajectory and the scores of every item read after it.</summary>
 /// <param name="Tokens">Completion tokens (reasoning and the final <c>&lt;answer&gt;</c>).</param>

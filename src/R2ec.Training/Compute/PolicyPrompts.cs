@@ -9,7 +9,7 @@ namespace R2ec.Training.Compute;
 
 /// <summary>
 /// What every backend's <see cref="IPolicyCompute"/> shares besides the weights: the token ids of user and item prompts
-/// (encoded once and kept), the item table view of an <see cref="ItemEmbeddings"/>, and the conversion of sampled
+/// (encoded once and kept) and the conversion of sampled
 /// trajectories into the job's <see cref="SampledGroup"/>. One copy, so the backends cannot drift apart.
 /// </summary>
 public sealed class PolicyPrompts
@@ -19,8 +19,6 @@ public sealed class PolicyPrompts
     private readonly PromptOptions _prompts;
     private readonly Dictionary<Sample, int[]> _userPrompts = new(ReferenceEqualityComparer.Instance);
     private readonly int[]?[] _itemPrompts;
-    private ItemTable? _table;
-    private ItemEmbeddings? _tableSource;
 
     /// <summary>Prompts of <paramref name="data"/> in the form <paramref name="options"/> asks for, encoded by <paramref name="tokenizer"/>.</summary>
     public PolicyPrompts(BpeTokenizer tokenizer, TrainingData data, JobOptions options)
@@ -61,21 +59,9 @@ public sealed class PolicyPrompts
     public SamplingOptions Greedy(bool reasoning, int maxNewTokens) =>
         SamplingOptions.ForReasoning(_tokenizer, 1f, 0, 1f, reasoning ? maxNewTokens : 0, greedy: true);
 
-    /// <summary>The item table over <paramref name="items"/> (wrapped once per table, not copied).</summary>
-    public ItemTable Table(ItemEmbeddings items)
-    {
-        if (_table is null || !ReferenceEquals(_tableSource, items))
-        {
-            _table = new ItemTable((long)items.Version, items.Count, items.Dimension, items.Data);
-            _tableSource = items;
-        }
-        return _table;
-    }
-
     /// <summary>The job's group from sampled trajectories: each with its log-probs and the scores of every item.</summary>
-    public SampledGroup Group(int[] prompt, IReadOnlyList<Trajectory> drawn, ItemEmbeddings items, double tau)
+    public SampledGroup Group(int[] prompt, IReadOnlyList<Trajectory> drawn, ItemTable items, double tau)
     {
-        var table = Table(items);
         var trajectories = new List<SampledTrajectory>(drawn.Count);
         foreach (var t in drawn)
         {
@@ -85,13 +71,13 @@ public sealed class PolicyPrompts
             var plain = new float[t.CompletionIds.Length];
             t.SamplingLogProbs.CopyTo(sampled, 0);
             t.PolicyLogProbs.CopyTo(plain, 0);
-            var scores = RecHead.Scores(t.UserEmbedding, table, (float)tau, []);
+            var scores = RecHead.Scores(t.UserEmbedding, items, (float)tau, []);
             trajectories.Add(new SampledTrajectory(t.CompletionIds, sampled, plain, t.SampledCount < t.CompletionIds.Length, scores));
         }
         return new SampledGroup(prompt, trajectories);
     }
 
     /// <summary>The recommendation head's scores of every item from a greedy trajectory's user embedding, into <paramref name="scores"/>.</summary>
-    public void Score(Trajectory greedy, ItemEmbeddings items, double tau, Span<float> scores) =>
-        RecHead.Scores(greedy.UserEmbedding, Table(items), (float)tau, []).CopyTo(scores);
+    public void Score(Trajectory greedy, ItemTable items, double tau, Span<float> scores) =>
+        RecHead.Scores(greedy.UserEmbedding, items, (float)tau, []).CopyTo(scores);
 }

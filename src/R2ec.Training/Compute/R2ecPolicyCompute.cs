@@ -91,14 +91,14 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
         new ItemEncoder(_policy).EncodeInto(prompts, EncodeBatch, output);
     }
 
-    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
+    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemTable items)
     {
         var prompt = _prompts.User(sample);
         var drawn = new Generator(_policy).SampleGroup(prompt, sampling.GroupSize, _prompts.Sampling(sampling), sampling.Seed, sampling.Step, sampling.SampleIndex);
         return _prompts.Group(prompt, drawn, items, _options.RecPO.Tau);
     }
 
-    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
+    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemTable items, Span<float> scores)
     {
         // Without reasoning: no sampled tokens, only the appended <answer>, so the head reads the state right after the prompt.
         var trajectory = Greedy(sample, reasoning ? maxNewTokens : 0);

@@ -1,4 +1,5 @@
 using R2ec.Data.Datasets;
+using R2ec.Model.Recommendation;
 using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.Learning;
@@ -38,16 +39,16 @@ internal sealed class RecPOHarness : IDisposable
 
     public IPolicyCompute Policy { get; }
 
-    public ItemEmbeddings Items { get; private set; }
+    public ItemTable Items { get; private set; }
 
     public IReadOnlyList<Sample> Train => Data.Dataset.Train;
 
     /// <summary>Re-encodes the item table with the current weights (the learner's item-table refresh).</summary>
-    public ItemEmbeddings Encode()
+    public ItemTable Encode()
     {
         var buffer = new float[Data.ItemCount * Policy.EmbeddingSize];
         Policy.EncodeItems(1, Data.ItemCount, buffer);
-        return Items = new ItemEmbeddings(++_tableVersion, Data.ItemCount, Policy.EmbeddingSize, buffer);
+        return Items = new ItemTable((long)++_tableVersion, Data.ItemCount, Policy.EmbeddingSize, buffer);
     }
 
     /// <summary>What a rollout worker sends for training sample <paramref name="sampleIndex"/> at RecPO step <paramref name="step"/>.</summary>

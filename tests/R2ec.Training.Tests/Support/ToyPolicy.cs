@@ -1,4 +1,5 @@
 using R2ec.Data.Datasets;
+using R2ec.Model.Recommendation;
 using R2ec.RecPO;
 using R2ec.Training;
 using R2ec.Training.Compute;
@@ -55,7 +56,7 @@ internal sealed class ToyPolicy : IPolicyCompute
     public void EncodeItems(int firstItem, int count, Span<float> output) =>
         _itemVectors.AsSpan((firstItem - 1) * Dim, count * Dim).CopyTo(output);
 
-    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemEmbeddings items)
+    public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemTable items)
     {
         var trajectories = new List<SampledTrajectory>();
         for (var g = 0; g < sampling.GroupSize; g++)
@@ -97,7 +98,7 @@ internal sealed class ToyPolicy : IPolicyCompute
         return new SampledGroup([.. sample.History], trajectories);
     }
 
-    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemEmbeddings items, Span<float> scores)
+    public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemTable items, Span<float> scores)
     {
         var tokens = new List<int>();
         if (reasoning)
@@ -205,12 +206,12 @@ internal sealed class ToyPolicy : IPolicyCompute
         return h;
     }
 
-    private static void ScoreAll(float[] h, ItemEmbeddings items, double tau, Span<float> scores)
+    private static void ScoreAll(float[] h, ItemTable items, double tau, Span<float> scores)
     {
         var hn = Math.Sqrt(h.Sum(x => (double)x * x)) + 1e-9;
         for (var i = 1; i <= items.Count; i++)
         {
-            var row = items.Row(i);
+            var row = items.Row(i - 1);
             double dot = 0, rn = 0;
             for (var d = 0; d < h.Length; d++)
             {

@@ -1,5 +1,18 @@
 namespace R2ec.RecPO;
 
+/// <summary>Which items the item loss's softmax runs over (the negatives of each row's target).</summary>
+public enum ItemNegatives
+{
+    /// <summary>The mini-batch's distinct target items, re-encoded with gradient (a few columns; the paper's in-batch loss).</summary>
+    InBatch,
+
+    /// <summary>
+    /// Every item of the table, re-encoded with gradient as the in-batch columns are, with each row's history masked out
+    /// as in the calibration reward: the softmax the reward is computed against.
+    /// </summary>
+    Table,
+}
+
 /// <summary>Value and diagnostics of the item loss of one mini-batch.</summary>
 /// <param name="Loss">The negative clipped surrogate averaged over the relabelled rows.</param>
 /// <param name="ClipFraction">Fraction of relabelled rows whose clipped term was the minimum.</param>

@@ -261,6 +261,10 @@ public sealed class RecPOOptions
     [Description("weight of the item loss in the total (paper: 1)")]
     public double ItemLossWeight { get; init; } = 1.0;
 
+    /// <summary>Which items the item loss's softmax runs over: the mini-batch's targets, or the whole item table.</summary>
+    [Description("item-loss negatives: InBatch (the mini-batch's targets, paper) or Table (every item, as the reward)")]
+    public ItemNegatives ItemNegatives { get; init; } = ItemNegatives.InBatch;
+
     internal void Validate()
     {
         JobOptions.Require(Tau > 0 && double.IsFinite(Tau), "RecPO:Tau", "must be a positive number", Tau);
@@ -271,6 +275,7 @@ public sealed class RecPOOptions
         JobOptions.Require(EpsHigh > 0 && double.IsFinite(EpsHigh), "RecPO:EpsHigh", "must be a positive number", EpsHigh);
         JobOptions.Require(TokenLossWeight >= 0 && double.IsFinite(TokenLossWeight), "RecPO:TokenLossWeight", "must be 0 or a positive number", TokenLossWeight);
         JobOptions.Require(ItemLossWeight >= 0 && double.IsFinite(ItemLossWeight), "RecPO:ItemLossWeight", "must be 0 or a positive number", ItemLossWeight);
+        JobOptions.Require(Enum.IsDefined(ItemNegatives), "RecPO:ItemNegatives", "must be InBatch or Table", ItemNegatives);
     }
 }
 

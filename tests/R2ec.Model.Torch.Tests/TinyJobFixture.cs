@@ -19,6 +19,9 @@ internal sealed class TinyJobFixture
         "Model:HiddenSize=32", "Model:Layers=2", "Model:Heads=4", "Model:KeyValueHeads=2", "Model:IntermediateSize=48",
         "Stages:TokenizerVocabulary=320", "Learner:GradClip=1", "Learner:WeightDecay=0.01", "Learner:MiniBatchSize=8",
         "Learner:PpoEpochs=2", "Rollout:GroupSize=4", "Rollout:MaxNewTokens=6", "Engine:Threads=2",
+        // The golden fixture was recorded with the in-batch item loss; the table negatives share every backend line
+        // but the column choice (ItemColumns.For), which the managed tests cover.
+        "RecPO:ItemNegatives=InBatch",
     ];
 
     public TinyJobFixture()

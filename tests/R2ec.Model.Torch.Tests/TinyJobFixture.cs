@@ -34,6 +34,9 @@ internal sealed class TinyJobFixture
 
     public JobOptions Options { get; }
 
+    /// <summary>The fixture's options with <paramref name="sets"/> applied on top (for a variant of the loss).</summary>
+    public static JobOptions OptionsWith(params string[] sets) => JobConfiguration.Load(null, [.. Sets, .. sets], new Hashtable());
+
     public TrainingData Data { get; }
 
     public byte[] Tokenizer { get; }

@@ -1,5 +1,18 @@
 namespace R2ec.RecPO;
 
+/// <summary>Which items the item loss's softmax runs over (the negatives of each row's target).</summary>
+public enum ItemNegatives
+{
+    /// <summary>The mini-batch's distinct target items, re-encoded with gradient (a few columns; the paper's in-batch loss).</summary>
+    InBatch,
+
+    /// <summary>
+    /// Every item of the table, re-encoded with gradient as the in-batch columns are, with each row's history masked out
+    /// as in the calibration reward: the softmax the reward is computed against.
+    /// </summary>
+    Table,
+}
+
 /// <summary>Value and diagnostics of the item loss of one mini-batch.</summary>
 /// <param name="Loss">The negative clipped surrogate averaged over the relabelled rows.</param>
 /// <param name="ClipFraction">Fraction of relabelled rows whose clipped term was the minimum.</param>
@@ -7,19 +20,21 @@ namespace R2ec.RecPO;
 public readonly record struct ItemLossResult(double Loss, double ClipFraction, int Rows);
 
 /// <summary>
-/// The item loss of RecPO (DESIGN.md §2 step 5): an in-batch softmax of <c>cos(h_u, h_v)/τ</c> over the mini-batch's
-/// distinct target items, and per row (trajectory) the clipped surrogate of <c>ρ = p / p_old</c> weighted by
-/// <c>A · relabel</c>, where <c>p</c> is the softmax probability of the row's own target.
+/// The item loss of RecPO (DESIGN.md §2 step 5): a softmax of <c>cos(h_u, h_v)/τ</c> over item columns (the
+/// mini-batch's distinct target items, or every item: see <see cref="ItemNegatives"/>), and per row (trajectory) the
+/// clipped surrogate of <c>ρ = p / p_old</c> weighted by <c>A · relabel</c>, where <c>p</c> is the softmax probability
+/// of the row's own target.
 /// <para>
-/// Layout: <c>scores</c> is row-major [rows × columns]; column <c>j</c> is one distinct target item of the mini-batch
-/// (the G trajectories of a user share a target, so a column per row would make a user's own target a negative);
+/// Layout: <c>scores</c> is row-major [rows × columns]; column <c>j</c> is one item (in-batch, one distinct target of
+/// the mini-batch: the G trajectories of a user share a target, so a column per row would make a user's own target a
+/// negative); a column a row must not see (its history, for the whole table) holds a very low finite score;
 /// <c>targetColumns[i]</c> is the column of row <c>i</c>'s target. Scores are already divided by τ; the caller chains
 /// the gradient through 1/τ and the cosine.
 /// </para>
 /// </summary>
 public static class ItemLoss
 {
-    /// <summary>Writes <c>log p</c> of each row's target under the in-batch softmax (store these as the old log-probs).</summary>
+    /// <summary>Writes <c>log p</c> of each row's target under the softmax over the columns (store these as the old log-probs).</summary>
     /// <exception cref="ArgumentException">The layout is inconsistent or a score is not finite.</exception>
     public static void LogProbabilities(ReadOnlySpan<float> scores, int columns, ReadOnlySpan<int> targetColumns, Span<float> logProbs)
     {

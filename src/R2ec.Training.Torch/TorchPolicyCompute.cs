@@ -183,7 +183,7 @@ public sealed class TorchPolicyCompute : IPolicyCompute
     /// <inheritdoc />
     public void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings)
     {
-        // The item loss's ratio is p / p_old with p_old the in-batch probability under the sampling policy: the
+        // The item loss's ratio is p / p_old with p_old the target's probability under the sampling policy: the
         // weights now, before this step's first update. The mini-batch layout is the same in every epoch.
         _oldItemLogProbs = new float[plan.MiniBatchesPerEpoch][];
         using var _ = no_grad();
@@ -191,11 +191,9 @@ public sealed class TorchPolicyCompute : IPolicyCompute
         {
             using var scope = NewDisposeScope();
             var slice = rows.Skip(mb.Start).Take(mb.Count).ToList();
-            var columns = ItemColumns.Of(slice);
+            var columns = ItemColumns.For(settings.Negatives, slice, _prompts.ItemCount);
             var scores = ItemScores(slice.Select(r => (int[])[.. r.PromptTokens, .. r.Tokens]).ToList(), columns, settings.Tau);
-            var old = new float[slice.Count];
-            ItemLoss.LogProbabilities(Floats(scores), columns.Items.Length, columns.Targets, old);
-            _oldItemLogProbs[mb.Index] = old;
+            _oldItemLogProbs[mb.Index] = columns.OldLogProbs(Floats(scores), slice);
         }
     }
 
@@ -230,9 +228,8 @@ public sealed class TorchPolicyCompute : IPolicyCompute
             var logits = _model.Logits(hidden.narrow(0, 0, tokenCount)).to(ScalarType.Float32) / _options.Rollout.Temperature;
             var logp = nn.functional.log_softmax(logits, -1)
                 .gather(1, tensor(targets, ScalarType.Int64, _model.Device).unsqueeze(1)).squeeze(1);
-            var columns = ItemColumns.Of(rows);
-            var items = LastHidden(columns.Items.Select(_prompts.Item).ToList());
-            var scores = Cosine(hidden.narrow(0, tokenCount, rows.Count), items, settings.Tau);
+            var columns = ItemColumns.For(settings.Negatives, rows, _prompts.ItemCount);
+            var scores = Cosine(hidden.narrow(0, tokenCount, rows.Count), Items(columns), settings.Tau);
 
             result = RecPOGradients.Compute(rows, offsets, Floats(logp), Floats(scores), columns, _oldItemLogProbs[miniBatch.Index],
                 miniBatch.LossScale, settings);
@@ -270,9 +267,12 @@ public sealed class TorchPolicyCompute : IPolicyCompute
 
     private Tensor LastHidden(IReadOnlyList<int[]> sequences) => Gather(sequences, sequences.Select((s, i) => (i, s.Length - 1)).ToList());
 
-    /// <summary>In-batch scores [rows, columns] of sequences (prompt ⊕ completion) against the columns' items.</summary>
+    /// <summary>Scores [rows, columns] of sequences (prompt ⊕ completion) against the columns' items.</summary>
     private Tensor ItemScores(IReadOnlyList<int[]> sequences, ItemColumns columns, double tau) =>
-        Cosine(LastHidden(sequences), LastHidden(columns.Items.Select(_prompts.Item).ToList()), tau);
+        Cosine(LastHidden(sequences), Items(columns), tau);
+
+    /// <summary>The columns' item embeddings (the distinct targets or the whole table), re-encoded with gradient.</summary>
+    private Tensor Items(ItemColumns columns) => LastHidden(columns.Items.Select(_prompts.Item).ToList());
 
     /// <summary><c>cos(u, v) / τ</c> in float32, with the 1e-12 norm floor of the managed engine and of <c>F.normalize</c>.</summary>
     private static Tensor Cosine(Tensor users, Tensor items, double tau) =>

@@ -20,6 +20,9 @@ internal sealed class TinyJobFixture
         "Model:HiddenSize=32", "Model:Layers=2", "Model:Heads=4", "Model:KeyValueHeads=2", "Model:IntermediateSize=48",
         "Stages:TokenizerVocabulary=320", "Learner:GradClip=1", "Learner:WeightDecay=0.01", "Learner:MiniBatchSize=8",
         "Learner:PpoEpochs=2", "Rollout:GroupSize=4", "Rollout:MaxNewTokens=6", "Engine:Threads=2",
+        // The golden fixture was recorded with the in-batch item loss; the table negatives share every backend line
+        // but the column choice (ItemColumns.For), which the managed tests cover.
+        "RecPO:ItemNegatives=InBatch",
     ];
 
     public TinyJobFixture()
@@ -31,6 +34,9 @@ internal sealed class TinyJobFixture
     }
 
     public JobOptions Options { get; }
+
+    /// <summary>The fixture's options with <paramref name="sets"/> applied on top (for a variant of the loss).</summary>
+    public static JobOptions OptionsWith(params string[] sets) => JobConfiguration.Load(null, [.. Sets, .. sets], new Hashtable());
 
     public TrainingData Data { get; }
 

@@ -50,14 +50,16 @@ public sealed class TorchLearnerParityTests
         Assert.That(delta, Is.LessThan(1e-4), "three steps of at most ~lr each agree to a tenth of one step");
     }
 
-    [Test]
-    public void A_RecPO_step_agrees_with_the_managed_engine_in_losses_gradient_norm_and_weights()
+    [TestCase("InBatch")]
+    [TestCase("Table")]
+    public void A_RecPO_step_agrees_with_the_managed_engine_in_losses_gradient_norm_and_weights(string negatives)
     {
         using var managed = Managed();
         using var torch = Torch();
         var rows = Rows(managed);
-        var m = RecPOUpdate.Learn(managed, rows, _job.Options, 1e-3);
-        var t = RecPOUpdate.Learn(torch, rows, _job.Options, 1e-3);
+        var options = TinyJobFixture.OptionsWith($"RecPO:ItemNegatives={negatives}");
+        var m = RecPOUpdate.Learn(managed, rows, options, 1e-3);
+        var t = RecPOUpdate.Learn(torch, rows, options, 1e-3);
 
         Assert.That(t, Has.Count.EqualTo(m.Count));
         for (var i = 0; i < m.Count; i++)

@@ -136,8 +136,9 @@ public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, f
 /// <param name="GradClip">Global-norm clip, 0 = off.</param>
 /// <param name="TokenWeight">Weight of the token loss in the total (0: the item loss alone).</param>
 /// <param name="ItemWeight">Weight of the item loss in the total (0: the token loss alone).</param>
+/// <param name="Negatives">Which items the item loss's softmax runs over.</param>
 public readonly record struct LearnSettings(double LearningRate, double Tau, ClipRange Clip, double WeightDecay, double GradClip,
-    double TokenWeight = 1, double ItemWeight = 1);
+    double TokenWeight = 1, double ItemWeight = 1, ItemNegatives Negatives = ItemNegatives.InBatch);
 
 /// <summary>Statistics of one mini-batch.</summary>
 /// <param name="TokenLoss">Token PPO loss.</param>

@@ -36,6 +36,9 @@ public sealed class PolicyPrompts
     /// <summary>Id of <c>&lt;answer&gt;</c>.</summary>
     public int Answer { get; }
 
+    /// <summary>Items of the dataset (numbered 1..N).</summary>
+    public int ItemCount => _itemPrompts.Length;
+
     /// <summary>The chat-formatted user prompt of <paramref name="sample"/> ending in the generation prompt.</summary>
     public int[] User(Sample sample)
     {

@@ -141,18 +141,16 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
 
     public void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings)
     {
-        // The item loss's ratio is p / p_old with p_old the in-batch probability under the sampling policy: the
+        // The item loss's ratio is p / p_old with p_old the target's probability under the sampling policy: the
         // weights now, before this step's first update. The mini-batch layout is the same in every epoch.
         _oldItemLogProbs = new float[plan.MiniBatchesPerEpoch][];
         foreach (var mb in plan.MiniBatches.Where(m => m.Epoch == 0))
         {
             using var tape = new Tape(recording: false);
             var slice = rows.Skip(mb.Start).Take(mb.Count).ToList();
-            var (scores, columns) = ItemScores(tape, slice, settings.Tau, PolicyForward.LastHidden(tape, _policy,
+            var (scores, columns) = ItemScores(tape, slice, settings, PolicyForward.LastHidden(tape, _policy,
                 slice.Select(r => (int[])[.. r.PromptTokens, .. r.Tokens]).ToList()));
-            var old = new float[slice.Count];
-            ItemLoss.LogProbabilities(scores.Value.Span, columns.Items.Length, columns.Targets, old);
-            _oldItemLogProbs[mb.Index] = old;
+            _oldItemLogProbs[mb.Index] = columns.OldLogProbs(scores.Value.Span, slice);
         }
     }
 
@@ -165,7 +163,7 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
             (float)_options.Rollout.Temperature);
 
         var tokenCount = output.Offsets[^1];
-        var (scores, columns) = ItemScores(tape, rows, settings.Tau, output.UserEmbeddings);
+        var (scores, columns) = ItemScores(tape, rows, settings, output.UserEmbeddings);
         var (token, item, tokenGrad, itemGrad) = RecPOGradients.Compute(rows, output.Offsets, output.TokenLogProbs.Value.Span,
             scores.Value.Span, columns, _oldItemLogProbs[miniBatch.Index], miniBatch.LossScale, settings);
         var total = Residual.Add(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
@@ -179,12 +177,15 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
     {
     }
 
-    /// <summary>Scores [rows, distinct targets] of the rows' user embeddings against their targets' item embeddings, with gradient.</summary>
-    private (Variable Scores, ItemColumns Columns) ItemScores(Tape tape, IReadOnlyList<LearnRow> rows, double tau, Variable users)
+    /// <summary>
+    /// Scores [rows, columns] of the rows' user embeddings against the item columns (the distinct targets or the whole
+    /// table), the items re-encoded on the tape, so both sides get gradients.
+    /// </summary>
+    private (Variable Scores, ItemColumns Columns) ItemScores(Tape tape, IReadOnlyList<LearnRow> rows, in LearnSettings settings, Variable users)
     {
-        var columns = ItemColumns.Of(rows);
+        var columns = ItemColumns.For(settings.Negatives, rows, _prompts.ItemCount);
         var items = PolicyForward.LastHidden(tape, _policy, columns.Items.Select(_prompts.Item).ToList());
-        return (Cosine.Similarity(tape, users, items, (float)tau), columns);
+        return (Cosine.Similarity(tape, users, items, (float)settings.Tau), columns);
     }
 
     private double Step(double learningRate, double gradClip)

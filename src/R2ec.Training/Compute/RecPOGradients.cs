@@ -3,17 +3,86 @@ using R2ec.RecPO;
 namespace R2ec.Training.Compute;
 
 /// <summary>
-/// The in-batch item columns of a mini-batch: its distinct target items, in first-seen order, and each row's column.
+/// The item columns of a mini-batch's item loss and each row's target column: either its distinct target items, in
+/// first-seen order (<see cref="Of"/>), or the whole item table (<see cref="Table"/>).
 /// </summary>
-/// <param name="Items">Distinct target items (1..N); column <c>j</c> is <c>Items[j]</c>.</param>
+/// <param name="Items">The column items (1..N); column <c>j</c> is <c>Items[j]</c>.</param>
 /// <param name="Targets">Per row, the column of its target.</param>
-public sealed record ItemColumns(int[] Items, int[] Targets)
+/// <param name="FullTable">Whether the columns are the whole table 1..N, whose rows mask their history (<see cref="MaskHistory(ReadOnlySpan{float}, IReadOnlyList{LearnRow})"/>).</param>
+public sealed record ItemColumns(int[] Items, int[] Targets, bool FullTable = false)
 {
+    /// <summary>
+    /// Score given to a masked column: far enough below any cosine score over τ that its softmax weight, and so its
+    /// gradient, is exactly zero in float arithmetic, yet finite so the item loss's input checks still hold.
+    /// </summary>
+    public const float MaskedScore = -1e4f;
+
     /// <summary>The columns of <paramref name="rows"/>' targets.</summary>
     public static ItemColumns Of(IReadOnlyList<LearnRow> rows)
     {
         var distinct = rows.Select(r => r.Sample.Target).Distinct().ToList();
         return new ItemColumns([.. distinct], rows.Select(r => distinct.IndexOf(r.Sample.Target)).ToArray());
+    }
+
+    /// <summary>Every item 1..<paramref name="itemCount"/> as a column; row <c>i</c>'s target item <c>t</c> is column <c>t - 1</c>.</summary>
+    /// <exception cref="ArgumentException">A target lies outside 1..<paramref name="itemCount"/>.</exception>
+    public static ItemColumns Table(IReadOnlyList<LearnRow> rows, int itemCount)
+    {
+        var targets = new int[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var target = rows[i].Sample.Target;
+            if (target < 1 || target > itemCount)
+                throw new ArgumentException($"row {i}: target item {target} is outside the table's items 1..{itemCount}", nameof(rows));
+            targets[i] = target - 1;
+        }
+        return new ItemColumns([.. Enumerable.Range(1, itemCount)], targets, FullTable: true);
+    }
+
+    /// <summary>The columns of <paramref name="rows"/> for <paramref name="negatives"/>.</summary>
+    public static ItemColumns For(ItemNegatives negatives, IReadOnlyList<LearnRow> rows, int itemCount) =>
+        negatives == ItemNegatives.Table ? Table(rows, itemCount) : Of(rows);
+
+    /// <summary>
+    /// A copy of the [rows × columns] <paramref name="scores"/> in which, for the whole table, each row's history items
+    /// other than its target hold <see cref="MaskedScore"/>, as the calibration reward leaves them out of its softmax.
+    /// In-batch columns are returned unchanged (they are other users' targets, not this user's candidates).
+    /// </summary>
+    /// <exception cref="ArgumentException">The scores are not rows × columns.</exception>
+    public float[] MaskHistory(ReadOnlySpan<float> scores, IReadOnlyList<LearnRow> rows) =>
+        MaskHistory(scores, Items.Length, Targets, FullTable ? rows.Select(r => r.Sample.History).ToArray() : null);
+
+    /// <summary>
+    /// Pure form of <see cref="MaskHistory(ReadOnlySpan{float}, IReadOnlyList{LearnRow})"/>: with table columns
+    /// (column <c>j</c> = item <c>j + 1</c>), row <c>i</c>'s items in <paramref name="histories"/>[i] except its target
+    /// column get <see cref="MaskedScore"/>; null <paramref name="histories"/> copies the scores unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout disagrees, or a history item lies outside the table.</exception>
+    public static float[] MaskHistory(ReadOnlySpan<float> scores, int columns, ReadOnlySpan<int> targetColumns, IReadOnlyList<int[]>? histories)
+    {
+        if (columns < 1 || scores.Length != targetColumns.Length * columns)
+            throw new ArgumentException($"scores ({scores.Length}) must be rows ({targetColumns.Length}) × columns ({columns})", nameof(scores));
+        var masked = scores.ToArray();
+        if (histories is null) return masked;
+        if (histories.Count != targetColumns.Length)
+            throw new ArgumentException($"histories ({histories.Count}) must have one entry per row ({targetColumns.Length})", nameof(histories));
+        for (var i = 0; i < targetColumns.Length; i++)
+            foreach (var item in histories[i])
+            {
+                if (item < 1 || item > columns)
+                    throw new ArgumentException($"row {i}: history item {item} is outside the table's items 1..{columns}", nameof(histories));
+                if (item - 1 != targetColumns[i])
+                    masked[i * columns + item - 1] = MaskedScore;
+            }
+        return masked;
+    }
+
+    /// <summary>The old (sampling-weights) log-probability of each row's target, from the scores before any update.</summary>
+    public float[] OldLogProbs(ReadOnlySpan<float> scores, IReadOnlyList<LearnRow> rows)
+    {
+        var old = new float[rows.Count];
+        ItemLoss.LogProbabilities(MaskHistory(scores, rows), Items.Length, Targets, old);
+        return old;
     }
 }
 
@@ -52,7 +121,7 @@ public static class RecPOGradients
         var tokenGrad = new float[tokenCount];
         var token = TokenLoss.Compute(offsets, logpNew, logpOld, mask, advantages, settings.Clip, tokenGrad);
         var itemGrad = new float[scores.Length];
-        var item = ItemLoss.Compute(scores, columns.Items.Length, columns.Targets, oldItemLogProbs, advantages,
+        var item = ItemLoss.Compute(columns.MaskHistory(scores, rows), columns.Items.Length, columns.Targets, oldItemLogProbs, advantages,
             rows.Select(r => r.Relabel).ToArray(), settings.Clip, itemGrad);
 
         // Surrogates whose gradients are RecPO's: Σ (∂L/∂x)·x, scaled for accumulation over the optimizer window.

@@ -41,7 +41,8 @@ public static class RecPOUpdate
     /// <summary>The loss settings of a RecPO step at <paramref name="learningRate"/>.</summary>
     public static LearnSettings Settings(JobOptions options, double learningRate) =>
         new(learningRate, options.RecPO.Tau, new ClipRange(options.RecPO.EpsLow, options.RecPO.EpsHigh),
-            options.Learner.WeightDecay, options.Learner.GradClip, options.RecPO.TokenLossWeight, options.RecPO.ItemLossWeight);
+            options.Learner.WeightDecay, options.Learner.GradClip, options.RecPO.TokenLossWeight, options.RecPO.ItemLossWeight,
+            options.RecPO.ItemNegatives);
 
     /// <summary>
     /// μ PPO epochs over the rows' mini-batches: <see cref="IPolicyCompute.BeginStep"/> while the weights are still the

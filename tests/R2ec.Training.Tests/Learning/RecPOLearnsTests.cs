@@ -50,13 +50,14 @@ public sealed class RecPOLearnsTests
         Assert.That(SecondHalf(up), Is.GreaterThan(SecondHalf(flat) + 0.2), "the learned run's second half beats the control's");
     }
 
-    [Test]
-    public void A_reward_only_the_recommendation_head_can_raise_rises_with_the_item_loss_alone()
+    [TestCase("InBatch")]
+    [TestCase("Table")]
+    public void A_reward_only_the_recommendation_head_can_raise_rises_with_the_item_loss_alone(string negatives)
     {
         // The real fused reward (the target's rank among all items) with the token loss switched off: only the item loss
         // acts, moving user and item embeddings; the item table is re-encoded after every step, as the learner does.
         string[] sets = ["Rollout:GroupSize=4", "Rollout:MaxNewTokens=4", "Rollout:TopK=0", "Rollout:Temperature=1", "Learner:MiniBatchSize=24",
-            "RecPO:TokenLossWeight=0", "RecPO:RelabelK=1"];
+            "RecPO:TokenLossWeight=0", "RecPO:RelabelK=1", $"RecPO:ItemNegatives={negatives}"];
         using var learned = new RecPOHarness(sets);
         using var control = new RecPOHarness(sets);
         var up = Run(learned, 5e-3, null, refreshItems: true);

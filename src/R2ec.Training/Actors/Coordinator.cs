@@ -57,6 +57,9 @@ internal sealed class Coordinator : JobActor, IWithTimers
     {
         if (_current is not null)
             throw new InvalidOperationException($"RunStep {run.Step} arrived while step {_current.Step} is still running");
+        var failAt = Job.Options.Faults.CoordinatorFailStep;
+        if (failAt >= 0 && (ulong)failAt == run.Step)
+            throw new InjectedFaultException($"Faults:CoordinatorFailStep: the coordinator throws at the start of RecPO step {run.Step}");
         _current = run;
         _replyTo = Sender;
         _collector = new StepCollector(run.Step, run.SampleIndices);

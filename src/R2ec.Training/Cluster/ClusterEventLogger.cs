@@ -12,6 +12,9 @@ namespace R2ec.Training.Cluster;
 /// </summary>
 internal sealed class ClusterEventLogger : ReceiveActor
 {
+    /// <summary>The property that names the event (MemberUp, UnreachableMember, …): present on every event this actor writes.</summary>
+    public const string EventProperty = "ClusterEvent";
+
     private readonly ILogger _log;
 
     public ClusterEventLogger(ILogger log)

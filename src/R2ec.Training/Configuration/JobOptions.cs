@@ -488,6 +488,13 @@ public sealed class FaultOptions
     [Description("RecPO step whose first sample every worker drops (the job must fail), -1 = off")]
     public int RolloutDropStep { get; init; } = -1;
 
+    /// <summary>
+    /// RecPO step (0-based) at whose start the coordinator throws, so that a drill sees the step's owner fail and the
+    /// job fail with it (in one process and on a cluster, where the coordinator is a singleton); -1 disables it.
+    /// </summary>
+    [Description("RecPO step at whose start the coordinator throws (the job must fail), -1 = off")]
+    public int CoordinatorFailStep { get; init; } = -1;
+
     /// <summary>Delay before a failed actor's first restart, in seconds (doubling to ten times as much).</summary>
     [Description("first restart backoff in seconds (DESIGN.md §5: 3)")]
     public double RestartBackoffSeconds { get; init; } = 3;
@@ -496,6 +503,7 @@ public sealed class FaultOptions
     {
         JobOptions.Require(RolloutFailStep >= -1, "Faults:RolloutFailStep", "must be -1 (off) or a step number", RolloutFailStep);
         JobOptions.Require(RolloutDropStep >= -1, "Faults:RolloutDropStep", "must be -1 (off) or a step number", RolloutDropStep);
+        JobOptions.Require(CoordinatorFailStep >= -1, "Faults:CoordinatorFailStep", "must be -1 (off) or a step number", CoordinatorFailStep);
         JobOptions.Require(RestartBackoffSeconds >= 0 && double.IsFinite(RestartBackoffSeconds), "Faults:RestartBackoffSeconds", "must be 0 or positive", RestartBackoffSeconds);
     }
 }

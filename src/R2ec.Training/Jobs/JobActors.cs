@@ -69,7 +69,7 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
 
     /// <summary>
     /// The learner node's actors on an Akka.Cluster system: the learner, item-table builder and evaluator as local
-    /// actors beside the driver, the coordinator as the cluster singleton of the learner role (so exactly one owns each
+    /// actors beside the driver, the coordinator as the cluster singleton of the learner role (under its supervisor, which stops it on failure; so exactly one owns each
     /// step, and rollout nodes find it through a proxy however the cluster changes), and the reward actor and rollout
     /// workers where <paramref name="placement"/> puts them on this node. The driver talks to the coordinator through
     /// its proxy, which holds messages until the singleton runs (the node is Up once <c>min-nr-of-members</c> is met).
@@ -79,7 +79,11 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
         var builder = system.ActorOf(Props.Create(() => new ItemTableBuilder(job)).WithDispatcher(JobContext.ComputeDispatcher), "item-table-builder");
         var learner = system.ActorOf(Props.Create(() => new Learner(job, builder)).WithDispatcher(JobContext.ComputeDispatcher), "learner");
         var evaluator = system.ActorOf(Props.Create(() => new Evaluator(job)).WithDispatcher(JobContext.ComputeDispatcher), "evaluator");
-        system.ActorOf(Singleton(system, Props.Create(() => new Coordinator(job, learner)), ClusterBootstrap.LearnerRole), CoordinatorSingleton);
+        // The job's log (events.jsonl) gets the cluster's membership events too, as the node's own log does.
+        system.ActorOf(ClusterEventLogger.Props(job.Log), "job-cluster-events");
+        // The singleton is the coordinator's supervisor, which stops a failed coordinator and fails the step at once.
+        var coordinatorProps = Props.Create(() => new Coordinator(job, learner));
+        system.ActorOf(Singleton(system, CoordinatorSupervisor.Props(coordinatorProps, job.Log), ClusterBootstrap.LearnerRole), CoordinatorSingleton);
         var coordinator = Proxy(system, CoordinatorSingleton, ClusterBootstrap.LearnerRole);
         var workers = SpawnClusterRoles(system, job, placement.HostsReward, placement.HostsRollout, coordinator);
         return new JobActors(coordinator, learner, builder, evaluator, workers);

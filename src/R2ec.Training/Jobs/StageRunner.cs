@@ -116,6 +116,7 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             {
                 StepCompleted c => c,
                 StepFailed failed => throw new StepFailedException(failed),
+                StepOwnerFailed failed => throw new StepFailedException(failed),
                 _ => throw new InvalidOperationException($"RunStep {step} answered with {answer.Descriptor.FullName}"),
             };
             state = state with

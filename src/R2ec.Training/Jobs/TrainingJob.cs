@@ -89,7 +89,8 @@ public sealed class TrainingJob
     {
         _clock.Restart();
         using var eventLog = new LoggerConfiguration().MinimumLevel.Debug()
-            .WriteTo.Logger(_outerLogger)
+            // On a cluster node the outer logger already gets the membership events from the node's own subscriber.
+            .WriteTo.Logger(outer => outer.Filter.ByExcluding(Serilog.Filters.Matching.WithProperty(Cluster.ClusterEventLogger.EventProperty)).WriteTo.Logger(_outerLogger))
             .WriteTo.File(new JsonLinesFormatter(), _run.Events)
             .CreateLogger();
         var log = eventLog.ForContext("Run", Path.GetFileName(_run.Root));

@@ -19,6 +19,7 @@ public static class JobMessages
         StepDeadline.Descriptor,
         LearnStep.Descriptor,
         StepFailed.Descriptor,
+        StepOwnerFailed.Descriptor,
         WarmUpStep.Descriptor,
         WarmUpDone.Descriptor,
         SnapshotRequest.Descriptor,

@@ -4,7 +4,7 @@ using R2ec.TestSupport;
 
 namespace R2ec.Cluster.Tests.Processes;
 
-/// <summary>A cluster event a node logged (its <c>ClusterEvent</c>, <c>Member</c> and <c>MemberRoles</c> fields).</summary>
+/// <summary>A cluster event in the run's events.jsonl (its <c>ClusterEvent</c>, <c>Member</c> and <c>MemberRoles</c> fields).</summary>
 internal sealed record ClusterEventLine(string Kind, string Member, string Roles, DateTime At);
 
 /// <summary>
@@ -43,9 +43,13 @@ internal sealed class ClusterRun : IDisposable
         ["R2EC_BLOB_TOKEN"] = "cluster-tests-token",
     };
 
-    /// <summary>Starts the learner's process on the seed port (<c>--resume</c> continues its run directory); returns once it is a member.</summary>
-    public Task<Node> StartLearnerAsync(bool resume = false) =>
-        StartAsync(LearnerNode, ["node", "--role", LearnerRoles, "--node", LearnerNode, .. resume ? new[] { "--resume" } : [], .. Arguments(SeedPort)]);
+    /// <summary>
+    /// Starts the learner's process on the seed port (<c>--resume</c> continues its run directory), with
+    /// <paramref name="settings"/> on top of the tiny job's; returns once it is a member.
+    /// </summary>
+    public Task<Node> StartLearnerAsync(bool resume = false, params (string Key, string Value)[] settings) =>
+        StartAsync(LearnerNode, ["node", "--role", LearnerRoles, "--node", LearnerNode, .. resume ? new[] { "--resume" } : [], .. Arguments(SeedPort),
+            .. TinyJob.Set(settings)]);
 
     /// <summary>
     /// Starts a rollout process on ports the system picks (no two processes race for one); returns once it is a
@@ -68,24 +72,39 @@ internal sealed class ClusterRun : IDisposable
         return code;
     }
 
-    /// <summary>The cluster events <paramref name="observer"/> logged, in order.</summary>
-    public static List<ClusterEventLine> Events(Node observer) =>
-        observer.Process.Stderr.Where(l => l.StartsWith('{') && l.Contains("\"ClusterEvent\"", StringComparison.Ordinal))
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .Select(e => new ClusterEventLine(e.GetProperty("ClusterEvent").GetString()!, e.GetProperty("Member").GetString()!,
-                e.GetProperty("MemberRoles").GetString()!, e.GetProperty("@t").GetDateTime().ToUniversalTime()))
-            .ToList();
+    /// <summary>
+    /// The cluster events the learner's job logged to the run's events.jsonl so far, in order (complete lines only:
+    /// the file may be read while the job writes it).
+    /// </summary>
+    public List<ClusterEventLine> Events()
+    {
+        var path = Path.Combine(RunDirectory, "events.jsonl");
+        if (!File.Exists(path))
+            return [];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var events = new List<ClusterEventLine>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (!line.Contains("\"ClusterEvent\"", StringComparison.Ordinal) || !line.EndsWith('}'))
+                continue;
+            var e = JsonDocument.Parse(line).RootElement;
+            events.Add(new ClusterEventLine(e.GetProperty("ClusterEvent").GetString()!, e.GetProperty("Member").GetString()!,
+                e.GetProperty("MemberRoles").GetString()!, e.GetProperty("@t").GetDateTime().ToUniversalTime()));
+        }
+        return events;
+    }
 
-    /// <summary>Waits until <paramref name="observer"/> has logged <paramref name="kind"/> of <paramref name="subject"/>.</summary>
-    public static async Task<ClusterEventLine> EventAsync(Node observer, string kind, Node subject, TimeSpan within)
+    /// <summary>Waits until the learner's job has logged <paramref name="kind"/> of <paramref name="subject"/> to events.jsonl.</summary>
+    public async Task<ClusterEventLine> EventAsync(string kind, Node subject, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            if (Events(observer).FirstOrDefault(e => e.Kind == kind && e.Member == subject.Address) is { } found)
+            if (Events().FirstOrDefault(e => e.Kind == kind && e.Member == subject.Address) is { } found)
                 return found;
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"{observer.Process.Name} did not log {kind} of {subject.Process.Name} ({subject.Address}) within {within.TotalSeconds:F0} s");
+                Assert.Fail($"the learner's events.jsonl has no {kind} of {subject.Process.Name} ({subject.Address}) within {within.TotalSeconds:F0} s");
             await Task.Delay(100);
         }
     }

@@ -25,7 +25,7 @@ public sealed class GracefulLeaveTests : ProcessTest
 
         var record = RunRecord.Read(run.RunDirectory, learner.Process.Stdout);
         var expected = await reference;
-        var seen = ClusterRun.Events(learner).Where(e => e.Member == leaving.Address).Select(e => e.Kind).ToList();
+        var seen = run.Events().Where(e => e.Member == leaving.Address).Select(e => e.Kind).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(seen, Does.Contain("MemberRemoved"), "the learner saw it removed");

@@ -51,8 +51,8 @@ public sealed class WorkerCrashTests : ProcessTest
             Assert.That(record.MetricDifferences(expected, "rerequests", "groupsDropped"), Is.Empty);
             foreach (var (node, _, _) in killed)
             {
-                Assert.That(ClusterRun.Events(learner).Where(e => e.Member == node.Address).Select(e => e.Kind),
-                    Is.SupersetOf(new[] { "UnreachableMember", "MemberRemoved" }), $"the learner saw {node.Process.Name} unreachable, then removed");
+                Assert.That(run.Events().Where(e => e.Member == node.Address).Select(e => e.Kind),
+                    Is.SupersetOf(new[] { "UnreachableMember", "MemberRemoved" }), $"the run's events.jsonl has {node.Process.Name} unreachable, then removed");
             }
             // The coordinator re-queued what the killed nodes held when death watch said Terminated, and only that.
             Assert.That(requeued, Is.Not.Empty, "at least one killed node held a request");

@@ -16,8 +16,8 @@ public sealed class WorkerPauseTests : ProcessTest
 
         await paused.Process.WaitForLineAsync(l => RequestOf(l) is { Step: >= 2 }, RunTimeout, "a rollout request of RecPO step 2");
         paused.Process.Pause();
-        await ClusterRun.EventAsync(learner, "UnreachableMember", paused, TimeSpan.FromSeconds(40));
-        await ClusterRun.EventAsync(learner, "MemberRemoved", paused, TimeSpan.FromSeconds(40));
+        await run.EventAsync("UnreachableMember", paused, TimeSpan.FromSeconds(40));
+        await run.EventAsync("MemberRemoved", paused, TimeSpan.FromSeconds(40));
         paused.Process.Continue();
         Assert.That(await paused.Process.WaitForExitAsync(TimeSpan.FromSeconds(40)), Is.EqualTo(ClusterMember.RemovedExitCode),
             "a node the resolver downed exits non-zero when it wakes instead of going on with stale state");

@@ -41,6 +41,7 @@ public sealed class JobMessagesTests
         yield return new StepDeadline { Step = 2, Attempt = 1 };
         yield return new LearnStep { Step = 2, GroupCount = 8, LearningRate = 1e-4, ItemTableVersion = 3, RolloutSeconds = 0.5, GroupsDropped = 1 };
         yield return new StepFailed { Step = 2, Missing = { 8 }, Attempts = 3, DeadlineSeconds = 60 };
+        yield return new StepOwnerFailed { Step = 2, Error = "InjectedFaultException: the coordinator throws" };
         yield return new WarmUpStep { Stage = "lm", Step = 5, SampleIndices = { 1, 2, 3 }, LearningRate = 3e-3 };
         yield return new WarmUpDone { Step = 5, Loss = 2.5, Tokens = 900, ComputeSeconds = 0.2 };
         yield return new SnapshotRequest { IncludeOptimizer = true, AdvanceVersion = true };

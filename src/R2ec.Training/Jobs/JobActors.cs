@@ -47,10 +47,8 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
     /// <summary>Starts the driver's actors on <paramref name="system"/>, and the reward and rollout roles where <paramref name="placement"/> puts them here.</summary>
     public static JobActors Spawn(ActorSystem system, JobContext job, JobPlacement placement)
     {
-        var builder = system.ActorOf(Props.Create(() => new ItemTableBuilder(job)).WithDispatcher(JobContext.ComputeDispatcher), "item-table-builder");
-        var learner = system.ActorOf(Props.Create(() => new Learner(job, builder)).WithDispatcher(JobContext.ComputeDispatcher), "learner");
+        var (builder, learner, evaluator) = SpawnCompute(system, job);
         var coordinator = system.ActorOf(Props.Create(() => new Coordinator(job, learner)), "coordinator");
-        var evaluator = system.ActorOf(Props.Create(() => new Evaluator(job)).WithDispatcher(JobContext.ComputeDispatcher), "evaluator");
         var workers = new List<IActorRef>();
         if (placement.HostsReward)
         {
@@ -76,9 +74,7 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
     /// </summary>
     public static JobActors SpawnOnCluster(ActorSystem system, JobContext job, JobPlacement placement)
     {
-        var builder = system.ActorOf(Props.Create(() => new ItemTableBuilder(job)).WithDispatcher(JobContext.ComputeDispatcher), "item-table-builder");
-        var learner = system.ActorOf(Props.Create(() => new Learner(job, builder)).WithDispatcher(JobContext.ComputeDispatcher), "learner");
-        var evaluator = system.ActorOf(Props.Create(() => new Evaluator(job)).WithDispatcher(JobContext.ComputeDispatcher), "evaluator");
+        var (builder, learner, evaluator) = SpawnCompute(system, job);
         // The job's log (events.jsonl) gets the cluster's membership events too, as the node's own log does.
         system.ActorOf(ClusterEventLogger.Props(job.Log), "job-cluster-events");
         // The singleton is the coordinator's supervisor, which stops a failed coordinator and fails the step at once.
@@ -100,6 +96,15 @@ internal sealed record JobActors(IActorRef Coordinator, IActorRef Learner, IActo
         if (reward)
             system.ActorOf(Singleton(system, Props.Create(() => new RewardActor(job, coordinator)), ClusterBootstrap.RewardRole), RewardSingleton);
         return rollout ? SpawnWorkers(system, job, coordinator, Proxy(system, RewardSingleton, ClusterBootstrap.RewardRole)) : [];
+    }
+
+    /// <summary>The driver's compute-heavy actors, on the compute dispatcher: item-table builder, learner and evaluator.</summary>
+    private static (IActorRef Builder, IActorRef Learner, IActorRef Evaluator) SpawnCompute(ActorSystem system, JobContext job)
+    {
+        var builder = system.ActorOf(Props.Create(() => new ItemTableBuilder(job)).WithDispatcher(JobContext.ComputeDispatcher), "item-table-builder");
+        var learner = system.ActorOf(Props.Create(() => new Learner(job, builder)).WithDispatcher(JobContext.ComputeDispatcher), "learner");
+        var evaluator = system.ActorOf(Props.Create(() => new Evaluator(job)).WithDispatcher(JobContext.ComputeDispatcher), "evaluator");
+        return (builder, learner, evaluator);
     }
 
     private static Props Singleton(ActorSystem system, Props singleton, string role) =>

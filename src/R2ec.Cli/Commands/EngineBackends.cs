@@ -32,12 +32,14 @@ public static class EngineBackends
 
     /// <summary>
     /// The policy factory of <c>Engine:Backend</c>, after <see cref="Require"/> has loaded and checked it: the managed
-    /// engine, or TorchSharp (whose assembly, and libtorch, are touched only when the torch backend is asked for).
+    /// engine, the toy policy of load tests, or TorchSharp (whose assembly, and libtorch, are touched only when the torch backend is asked for).
     /// </summary>
     /// <exception cref="TorchBackendUnavailableException">libtorch cannot be loaded here (the message names the missing library version).</exception>
     /// <exception cref="ConfigurationException"><c>Engine:Device</c> names a CUDA device this build or machine does not have.</exception>
     public static IPolicyFactory Factory(JobOptions options)
     {
+        if (options.Engine.Backend == EngineBackend.Toy)
+            return new ToyPolicyFactory { SampleDelay = TimeSpan.FromMilliseconds(options.Engine.ToySampleMilliseconds) };
         if (options.Engine.Backend != EngineBackend.Torch)
             return new R2ecPolicyFactory(options);
         Require(options);

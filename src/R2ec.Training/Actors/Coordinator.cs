@@ -25,6 +25,11 @@ internal sealed class Coordinator : JobActor, IWithTimers
     private readonly LinkedList<RolloutRequest> _queue = new();
     // Every worker that asked for work, with the request it holds (null when idle).
     private readonly Dictionary<IActorRef, RolloutRequest?> _workers = [];
+    // Workers that asked for work, in the order they asked; one may have been handed work or have died since (checked
+    // on the way out). Dispatch takes from here instead of scanning every worker: with a thousand workers a scan per
+    // WorkRequest made each step quadratic in the pool (tests/bench/cluster-scale.py).
+    private readonly Queue<IActorRef> _idle = new();
+    private CoordinatorLoad _load = new();
     private RunStep? _current;
     private IActorRef? _replyTo;
     private StepCollector? _collector;
@@ -66,6 +71,7 @@ internal sealed class Coordinator : JobActor, IWithTimers
         _handedOver = false;
         _rerequests = 0;
         _clock = Stopwatch.StartNew();
+        _load = new CoordinatorLoad();
         Request(run.SampleIndices, attempt: 0);
     }
 
@@ -83,6 +89,7 @@ internal sealed class Coordinator : JobActor, IWithTimers
             Requeue(worker, held, "restarted");
         }
         _workers[worker] = null;
+        _idle.Enqueue(worker);
         Dispatch();
     }
 
@@ -109,8 +116,14 @@ internal sealed class Coordinator : JobActor, IWithTimers
     /// <summary>Hands queued requests of the current step to idle workers; requests of a finished step are dropped.</summary>
     private void Dispatch()
     {
-        foreach (var worker in _workers.Where(w => w.Value is null).Select(w => w.Key).ToList())
+        while (_idle.TryPeek(out var worker))
         {
+            if (!_workers.TryGetValue(worker, out var holds) || holds is not null)
+            {
+                // Gone, or already busy through an earlier entry: not idle.
+                _idle.Dequeue();
+                continue;
+            }
             RolloutRequest? next = null;
             while (next is null && _queue.First is { } first)
             {
@@ -120,7 +133,10 @@ internal sealed class Coordinator : JobActor, IWithTimers
             }
             if (next is null)
                 return;
+            _idle.Dequeue();
             _workers[worker] = next;
+            foreach (var sample in next.Samples)
+                _load.Dispatched(sample.SampleIndex);
             worker.Tell(next, Self);
         }
     }
@@ -128,7 +144,7 @@ internal sealed class Coordinator : JobActor, IWithTimers
     // A request is still worth sampling while its step runs and one of its samples is still missing.
     private bool IsWanted(RolloutRequest request) =>
         _current is not null && !_handedOver && request.Step == _current.Step && request.Incarnation == Job.Incarnation
-        && request.Samples.Any(s => _collector!.Missing.Contains(s.SampleIndex));
+        && request.Samples.Any(s => _collector!.IsMissing(s.SampleIndex));
 
     private void Collect(RewardedGroup group)
     {
@@ -143,6 +159,7 @@ internal sealed class Coordinator : JobActor, IWithTimers
             Ignore(group, nameof(GroupAcceptance.OtherStep));
             return;
         }
+        _load.Mailbox(((ActorCell)Context).Mailbox?.MessageQueue.Count ?? 0);
         var outcome = _collector.Offer(group);
         if (outcome != GroupAcceptance.Accepted)
         {
@@ -153,6 +170,7 @@ internal sealed class Coordinator : JobActor, IWithTimers
         Log.Debug("Coordinator accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
             group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
         Job.Metrics.Increment("r2ec_coordinator_groups_accepted_total", "Rewarded groups the coordinator accepted for learning, each (step, sample) once.");
+        _load.Accepted(group.Group.SampleIndex);
         if (_collector.IsComplete && !_handedOver)
             HandOver();
     }
@@ -173,6 +191,10 @@ internal sealed class Coordinator : JobActor, IWithTimers
         var run = _current!;
         var groups = _collector!.Ordered();
         var rollout = _clock.Elapsed.TotalSeconds;
+        var load = _load.Summary();
+        Log.Information("Coordinator load of step {Step}: {Groups} groups in {LoadSeconds} s, {GroupsPerSecond} groups/s, request to accepted group " +
+            "p50 {LatencyP50Ms} ms, p99 {LatencyP99Ms} ms, mailbox depth mean {MailboxMean}, max {MailboxMax}, {Workers} workers",
+            run.Step, load.Groups, load.RolloutSeconds, load.GroupsPerSecond, load.LatencyP50Ms, load.LatencyP99Ms, load.MailboxMean, load.MailboxMax, _workers.Count);
         foreach (var group in groups)
             _learner.Tell(group, Self);
         _learner.Tell(new LearnStep

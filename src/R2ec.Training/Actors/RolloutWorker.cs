@@ -109,7 +109,10 @@ internal sealed class RolloutWorker : ReplicaActor
             group.ComputeSeconds = clock.Elapsed.TotalSeconds;
             // On a cluster, a group that cannot cross remoting fails here, naming its size, instead of being dropped by the transport.
             if (Job.OnCluster)
-                _reward.TellChecked(group, Job.Options.Cluster.MaximumFrameSizeBytes, Self);
+            {
+                var bytes = _reward.TellChecked(group, Job.Options.Cluster.MaximumFrameSizeBytes, Self);
+                Job.Metrics.Increment("r2ec_rollout_group_bytes_total", "Serialized bytes of the groups this node's rollout workers sent over remoting.", (ulong)bytes);
+            }
             else
                 _reward.Tell(group, Self);
             Job.Metrics.Increment("r2ec_rollout_groups_total", "Trajectory groups sampled by this node's rollout workers.");

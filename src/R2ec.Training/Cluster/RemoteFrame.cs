@@ -23,9 +23,9 @@ public static class RemoteFrame
     /// <summary>The largest payload that fits a frame of <paramref name="maximumFrameSizeBytes"/>.</summary>
     public static int MaximumPayload(int maximumFrameSizeBytes) => maximumFrameSizeBytes - EnvelopeAllowance;
 
-    /// <summary>Throws when <paramref name="message"/> does not fit one frame of <paramref name="maximumFrameSizeBytes"/>.</summary>
+    /// <summary>Throws when <paramref name="message"/> does not fit one frame of <paramref name="maximumFrameSizeBytes"/>; returns its serialized size.</summary>
     /// <exception cref="MessageTooLargeException">The serialized message is larger than <see cref="MaximumPayload"/>.</exception>
-    public static void EnsureFits(IMessage message, int maximumFrameSizeBytes)
+    public static int EnsureFits(IMessage message, int maximumFrameSizeBytes)
     {
         ArgumentNullException.ThrowIfNull(message);
         var size = message.CalculateSize();
@@ -33,14 +33,19 @@ public static class RemoteFrame
             throw new MessageTooLargeException(
                 $"{message.Descriptor.FullName} is {size} bytes, more than one remoting frame carries (Cluster:MaximumFrameSizeBytes = {maximumFrameSizeBytes}, " +
                 $"less {EnvelopeAllowance} bytes of envelope); large payloads go over the data plane as blobs");
+        return size;
     }
 
-    /// <summary>Sends <paramref name="message"/> after <see cref="EnsureFits"/>: a message that cannot arrive is never sent.</summary>
+    /// <summary>
+    /// Sends <paramref name="message"/> after <see cref="EnsureFits"/>: a message that cannot arrive is never sent.
+    /// Returns its serialized size (the payload remoting carries).
+    /// </summary>
     /// <exception cref="MessageTooLargeException">The message does not fit one frame.</exception>
-    public static void TellChecked(this IActorRef target, IMessage message, int maximumFrameSizeBytes, IActorRef? sender = null)
+    public static int TellChecked(this IActorRef target, IMessage message, int maximumFrameSizeBytes, IActorRef? sender = null)
     {
         ArgumentNullException.ThrowIfNull(target);
-        EnsureFits(message, maximumFrameSizeBytes);
+        var size = EnsureFits(message, maximumFrameSizeBytes);
         target.Tell(message, sender ?? ActorRefs.NoSender);
+        return size;
     }
 }

@@ -100,7 +100,7 @@ public sealed class EngineOptions
     public int Threads { get; init; }
 
     /// <summary>Which tensor backend runs the policy: the managed engine (default on CPU) or TorchSharp (GPU nodes).</summary>
-    [Description("tensor backend: Managed (default, CPU) or Torch (TorchSharp/libtorch, for GPU nodes)")]
+    [Description("tensor backend: Managed (default, CPU), Torch (TorchSharp/libtorch, for GPU nodes) or Toy (a toy policy for load tests, not a language model)")]
     public EngineBackend Backend { get; init; } = EngineBackend.Managed;
 
     /// <summary>Device of the torch backend: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; the managed engine runs on the CPU only.</summary>
@@ -110,6 +110,13 @@ public sealed class EngineOptions
     /// <summary>Parameter and activation type; bfloat16 only on the torch backend.</summary>
     [Description("float type: Float32, or BFloat16 (Backend Torch only)")]
     public EngineDType DType { get; init; } = EngineDType.Float32;
+
+    /// <summary>
+    /// Milliseconds the toy policy (<c>Backend</c> Toy) holds a rollout worker per sampled group, standing for a GPU's
+    /// sampling time, so that a load test simulates slow workers without the compute (tests/bench/cluster-scale.py).
+    /// </summary>
+    [Description("Backend Toy only: milliseconds each sampled group takes (a simulated GPU); 0 = as fast as the toy computes")]
+    public int ToySampleMilliseconds { get; init; }
 
     /// <summary>The thread count after resolving 0 to the core count.</summary>
     [JsonIgnore]
@@ -121,6 +128,8 @@ public sealed class EngineOptions
         JobOptions.Require(IsDevice(Device), "Engine:Device", "must be cpu, cuda or cuda:N", Device);
         JobOptions.Require(Backend == EngineBackend.Torch || Device == "cpu", "Engine:Device", "must be cpu on the managed backend (Engine:Backend=Torch runs on cuda)", Device);
         JobOptions.Require(Backend == EngineBackend.Torch || DType == EngineDType.Float32, "Engine:DType", "must be Float32 on the managed backend", DType);
+        JobOptions.Require(ToySampleMilliseconds is >= 0 and <= 600_000, "Engine:ToySampleMilliseconds", "must be between 0 and 600000", ToySampleMilliseconds);
+        JobOptions.Require(Backend == EngineBackend.Toy || ToySampleMilliseconds == 0, "Engine:ToySampleMilliseconds", "applies to Engine:Backend=Toy only", ToySampleMilliseconds);
     }
 
     private static bool IsDevice(string device) =>
@@ -135,6 +144,11 @@ public enum EngineBackend
     Managed,
     /// <summary>TorchSharp on libtorch (R2ec.Model.Torch): CUDA and bfloat16 on GPU nodes, or a CPU option.</summary>
     Torch,
+    /// <summary>
+    /// <see cref="Compute.ToyPolicy"/>: a toy policy (not a language model) for tests and load tests of the
+    /// orchestration, e.g. a thousand simulated rollout workers against one coordinator.
+    /// </summary>
+    Toy,
 }
 
 /// <summary>Float types of the parameters and activations.</summary>

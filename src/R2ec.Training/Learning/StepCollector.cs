@@ -56,6 +56,9 @@ public sealed class StepCollector
     /// <summary>Samples still missing, in ascending order.</summary>
     public IReadOnlyList<ulong> Missing => _groups.Where(kv => kv.Value is null).Select(kv => kv.Key).Order().ToList();
 
+    /// <summary>Whether the step asked for <paramref name="sample"/> and its group is not in yet (constant time, unlike <see cref="Missing"/>).</summary>
+    public bool IsMissing(ulong sample) => _groups.TryGetValue(sample, out var group) && group is null;
+
     /// <summary>Offers a group.</summary>
     public GroupAcceptance Offer(RewardedGroup group)
     {

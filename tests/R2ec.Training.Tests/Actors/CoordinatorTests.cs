@@ -3,6 +3,7 @@ using Akka.TestKit;
 using R2ec.TestSupport.Akka;
 using R2ec.Training.Actors;
 using R2ec.Training.Blobs;
+using R2ec.Training.Compute;
 using R2ec.Training.Messages;
 using R2ec.Training.Serialization;
 using R2ec.Training.Tests.Support;

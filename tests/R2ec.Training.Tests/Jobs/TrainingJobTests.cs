@@ -1,4 +1,5 @@
 using System.Text.Json;
+using R2ec.Training.Compute;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
 using R2ec.Training.Tests.Support;

@@ -1,4 +1,5 @@
 using System.Collections;
+using R2ec.Training.Compute;
 using R2ec.Training.Configuration;
 using R2ec.Training.Jobs;
 using Serilog;

@@ -1,19 +1,23 @@
 using R2ec.Data.Datasets;
 using R2ec.Model.Recommendation;
 using R2ec.RecPO;
-using R2ec.Training;
-using R2ec.Training.Compute;
 
-namespace R2ec.Training.Tests.Support;
+namespace R2ec.Training.Compute;
 
 /// <summary>
-/// A small deterministic policy for testing the orchestration (not a language model): token logits, item vectors and
-/// token vectors; the user embedding is the mean history vector plus the mean vector of the completion's tokens. It
-/// learns (so weights and optimizer state matter for resume) and its sampling uses only the keys it is given.
+/// A small deterministic policy for testing and load-testing the orchestration (not a language model): token logits,
+/// item vectors and token vectors; the user embedding is the mean history vector plus the mean vector of the
+/// completion's tokens. It learns (so weights and optimizer state matter for resume) and its sampling uses only the
+/// keys it is given. <c>Engine:Backend=Toy</c> runs a job with it, so that many simulated rollout workers per process
+/// drive the real coordinator, reward and learner path (tests/bench/cluster-scale.py); <see cref="SampleDelay"/>
+/// stands for the time a GPU would take to sample a group.
 /// </summary>
-internal sealed class ToyPolicy : IPolicyCompute
+public sealed class ToyPolicy : IPolicyCompute
 {
+    /// <summary>Tokens of the toy vocabulary.</summary>
     public const int Vocabulary = 12;
+
+    /// <summary>The token that ends a completion (<c>&lt;answer&gt;</c>).</summary>
     public const int Answer = 0;
     private const int Dim = 6;
     private readonly int _items;
@@ -24,6 +28,7 @@ internal sealed class ToyPolicy : IPolicyCompute
     private long _optimizerSteps;
     private readonly float[] _pendingGrad = new float[Vocabulary];
 
+    /// <summary>A policy over <paramref name="items"/> items with weights keyed by <paramref name="seed"/>.</summary>
     public ToyPolicy(int items, ulong seed)
     {
         _items = items;
@@ -34,18 +39,29 @@ internal sealed class ToyPolicy : IPolicyCompute
         _momentum = new float[Vocabulary];
     }
 
+    /// <summary>
+    /// Time <see cref="SampleGroup"/> holds its thread per group, as a rollout worker waits on its GPU (0: none).
+    /// It blocks the calling thread on purpose: a rollout worker runs on the compute dispatcher, one thread per worker.
+    /// </summary>
+    public TimeSpan SampleDelay { get; init; }
+
+    /// <inheritdoc />
     public int EmbeddingSize => Dim;
 
+    /// <inheritdoc />
     public byte[] SaveWeights() => Pack(_logits, _itemVectors, _tokenVectors);
 
+    /// <inheritdoc />
     public void LoadWeights(ReadOnlySpan<byte> blob)
     {
         var parts = Unpack(blob);
         (_logits, _itemVectors, _tokenVectors) = (parts[0], parts[1], parts[2]);
     }
 
+    /// <inheritdoc />
     public byte[] SaveOptimizer() => Pack(_momentum, [_optimizerSteps]);
 
+    /// <inheritdoc />
     public void LoadOptimizer(ReadOnlySpan<byte> blob)
     {
         var parts = Unpack(blob);
@@ -53,11 +69,15 @@ internal sealed class ToyPolicy : IPolicyCompute
         _optimizerSteps = (long)parts[1][0];
     }
 
+    /// <inheritdoc />
     public void EncodeItems(int firstItem, int count, Span<float> output) =>
         _itemVectors.AsSpan((firstItem - 1) * Dim, count * Dim).CopyTo(output);
 
+    /// <inheritdoc />
     public SampledGroup SampleGroup(Sample sample, in GroupSampling sampling, ItemTable items)
     {
+        if (SampleDelay > TimeSpan.Zero)
+            Thread.Sleep(SampleDelay);
         var trajectories = new List<SampledTrajectory>();
         for (var g = 0; g < sampling.GroupSize; g++)
         {
@@ -98,6 +118,7 @@ internal sealed class ToyPolicy : IPolicyCompute
         return new SampledGroup([.. sample.History], trajectories);
     }
 
+    /// <inheritdoc />
     public void Score(Sample sample, bool reasoning, int maxNewTokens, ItemTable items, Span<float> scores)
     {
         var tokens = new List<int>();
@@ -115,6 +136,7 @@ internal sealed class ToyPolicy : IPolicyCompute
 
     private int _warmUpSteps;
 
+    /// <inheritdoc />
     public StepLoss WarmUpStep(WarmUpKind kind, IReadOnlyList<Sample> batch, double learningRate)
     {
         if (++_warmUpSteps == FailAtWarmUpStep)
@@ -145,10 +167,12 @@ internal sealed class ToyPolicy : IPolicyCompute
         return new StepLoss(loss / batch.Count, batch.Count * 4);
     }
 
+    /// <inheritdoc />
     public void BeginStep(IReadOnlyList<LearnRow> rows, MiniBatchPlan plan, in LearnSettings settings)
     {
     }
 
+    /// <inheritdoc />
     public LearnStats LearnMiniBatch(IReadOnlyList<LearnRow> rows, MiniBatch miniBatch, in LearnSettings settings)
     {
         var probs = Softmax(_logits, 1);
@@ -192,6 +216,7 @@ internal sealed class ToyPolicy : IPolicyCompute
         return new LearnStats(tokenLoss / Math.Max(1, tokens), itemLoss / rows.Count, 0, kl / Math.Max(1, tokens), norm, tokens);
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
     }
@@ -258,10 +283,17 @@ internal sealed class ToyPolicy : IPolicyCompute
 }
 
 /// <summary>Creates <see cref="ToyPolicy"/> instances; the "tokenizer" is the vocabulary size.</summary>
-internal sealed class ToyPolicyFactory : IPolicyFactory
+public sealed class ToyPolicyFactory : IPolicyFactory
 {
-    public string Description => "toy test policy (not a language model)";
+    /// <inheritdoc />
+    public string Description => SampleDelay > TimeSpan.Zero
+        ? $"toy policy (not a language model), {SampleDelay.TotalMilliseconds:F0} ms per group"
+        : "toy policy (not a language model)";
 
+    /// <summary>The <see cref="ToyPolicy.SampleDelay"/> of every policy created (<c>Engine:ToySampleMilliseconds</c>).</summary>
+    public TimeSpan SampleDelay { get; init; }
+
+    /// <inheritdoc />
     public byte[] BuildTokenizer(TrainingData data, int vocabulary) => BitConverter.GetBytes(ToyPolicy.Vocabulary);
 
     /// <summary>When set, the first policy created (the learner's: every other actor builds its replica lazily) fails at this warm-up step.</summary>
@@ -269,6 +301,7 @@ internal sealed class ToyPolicyFactory : IPolicyFactory
 
     private int _created;
 
+    /// <inheritdoc />
     public IPolicyCompute Create(ReadOnlySpan<byte> tokenizer, TrainingData data, ulong seed) =>
-        new ToyPolicy(data.ItemCount, seed) { FailAtWarmUpStep = Interlocked.Increment(ref _created) == 1 ? FailFirstAtWarmUpStep : null };
+        new ToyPolicy(data.ItemCount, seed) { SampleDelay = SampleDelay, FailAtWarmUpStep = Interlocked.Increment(ref _created) == 1 ? FailFirstAtWarmUpStep : null };
 }

@@ -64,6 +64,16 @@ def peak_rss_kib(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
 def scrape(url):
     """Prometheus text of a node's /metrics as {name: value} summed over labels; None when it does not answer."""
     try:
@@ -87,6 +97,7 @@ class Node:
                                      stderr=open(self.err, "w"), start_new_session=True)
         self.address = self.metrics = None
         self.peak_kib = 0
+        self.cpu = 0.0
         self.last_metrics = None
 
     def announce(self, timeout):
@@ -105,6 +116,7 @@ class Node:
     def sample(self):
         if self.proc.poll() is None:
             self.peak_kib = max(self.peak_kib, peak_rss_kib(self.proc.pid) or 0)
+            self.cpu = max(self.cpu, cpu_seconds(self.proc.pid) or 0)
             if self.metrics and (m := scrape(self.metrics)) is not None:
                 self.last_metrics = m
 
@@ -121,11 +133,11 @@ def run_once(a, nodes, workers, group, work):
     seed = free_port()
     runs = os.path.join(work, "runs")
     total = nodes * workers
-    users_per_step = a.users_per_step or max(8, 2 * total)
+    users_per_step = a.users_per_step or max(200, 4 * total)
     settings = {
         "Engine:Backend": "Toy", "Engine:ToySampleMilliseconds": a.sample_ms,
         "Stages:LmWarmupSteps": 0, "Stages:RecWarmupSteps": 0, "Stages:RecPOSteps": a.steps,
-        "Data:SyntheticUsers": max(200, 2 * users_per_step * a.steps), "Data:SyntheticItems": a.items, "Data:EvalUsers": 20,
+        "Data:SyntheticUsers": users_per_step * a.steps + 100, "Data:SyntheticItems": a.items, "Data:EvalUsers": 20,
         "Schedule:EvalInterval": 0, "Schedule:CheckpointInterval": 1000,
         "Learner:UsersPerStep": users_per_step, "Learner:MiniBatchSize": 4096, "Learner:StepDeadlineSeconds": a.deadline,
         "Rollout:GroupSize": group, "Rollout:MaxNewTokens": a.max_new_tokens, "Rollout:Workers": workers,
@@ -211,6 +223,9 @@ def summarize(a, nodes, workers, group, users_per_step, events_path, procs, roll
         "mailboxMax": max(e["MailboxMax"] for e in steady),
         "bytesPerGroup": round(sent_bytes / sent_groups) if sent_groups else None,
         "peakRssMiB": {n.name: round(n.peak_kib / 1024) for n in procs},
+        # CPU seconds of each process over the whole run (start-up included), the profile by role.
+        "cpuSeconds": {n.name: round(n.cpu, 1) for n in procs},
+        "learnerCpuMsPerGroup": round(1000 * procs[0].cpu / len(accepted), 3) if accepted else None,
         "perStep": [{k: e[k] for k in ("Step", "Groups", "LoadSeconds", "GroupsPerSecond", "LatencyP50Ms", "LatencyP99Ms", "MailboxMean", "MailboxMax", "Workers")}
                     for e in loads],
         "acceptedExactlyOnce": exactly_once,
@@ -258,7 +273,7 @@ def main():
     p.add_argument("--groups", help="several group sizes: G,G,... (overrides --group)")
     p.add_argument("--sample-ms", type=int, default=0, help="each group's sampling time (Engine:ToySampleMilliseconds)")
     p.add_argument("--steps", type=int, default=4, help="RecPO steps")
-    p.add_argument("--users-per-step", type=int, default=0, help="samples per step (default: 2 per worker, at least 8)")
+    p.add_argument("--users-per-step", type=int, default=0, help="samples per step (default: 4 per worker, at least 200)")
     p.add_argument("--items", type=int, default=300)
     p.add_argument("--max-new-tokens", type=int, default=16)
     p.add_argument("--frame-bytes", type=int, default=128000, help="Cluster:MaximumFrameSizeBytes")

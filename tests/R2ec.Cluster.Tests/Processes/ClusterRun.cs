@@ -19,10 +19,13 @@ internal sealed class ClusterRun : IDisposable
     private const string LearnerRoles = "coordinator,learner,reward";
 
     private readonly List<NodeProcess> _processes = [];
+    private readonly (string Key, string Value)[] _settings;
 
-    public ClusterRun(string job)
+    /// <summary>A run of <paramref name="job"/>; <paramref name="settings"/> go on top of the tiny job's in every process it starts.</summary>
+    public ClusterRun(string job, params (string Key, string Value)[] settings)
     {
         Job = job;
+        _settings = settings;
         Directory = System.IO.Directory.CreateTempSubdirectory($"r2ec-{job}-").FullName;
         SeedPort = Ports.Free();
     }
@@ -126,7 +129,8 @@ internal sealed class ClusterRun : IDisposable
                 ("Cluster:LearnerNode", LearnerNode), ("Cluster:RewardNode", LearnerNode), ("Cluster:MinimumRolloutNodes", "2"),
                 ("Cluster:RemotingHost", "127.0.0.1"), ("Cluster:PublicHostname", "127.0.0.1"), ("Cluster:RemotingPort", remoting.ToString()),
                 ("Cluster:Seeds", $"127.0.0.1:{SeedPort}"), ("Cluster:EndpointsListen", "http://127.0.0.1:0"),
-                ("Cluster:BlobListen", "http://127.0.0.1:0"), ("Cluster:BlobAdvertise", ""), ("Cluster:StartTimeoutSeconds", "120"))];
+                ("Cluster:BlobListen", "http://127.0.0.1:0"), ("Cluster:BlobAdvertise", ""), ("Cluster:StartTimeoutSeconds", "120")),
+            .. TinyJob.Set(_settings)];
 
     /// <summary>Kills every process, and when the test failed writes their output to the test's output and keeps the directory.</summary>
     public void Dispose()

@@ -22,9 +22,9 @@ public abstract class ProcessTest
     [SetUp]
     public void StartClock() => _clock.Restart();
 
-    private protected ClusterRun NewRun(string job)
+    private protected ClusterRun NewRun(string job, params (string Key, string Value)[] settings)
     {
-        var run = new ClusterRun(job);
+        var run = new ClusterRun(job, settings);
         _runs.Add(run);
         return run;
     }

@@ -53,6 +53,23 @@ def json_lines(path):
     return out
 
 
+class Tail:
+    """The JSON lines appended to a file since the last call (the learner's events.jsonl, read as the job writes it)."""
+    def __init__(self, path):
+        self.path, self.offset, self.partial = path, 0, ""
+
+    def new(self):
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            f.seek(self.offset)
+            text = self.partial + f.read()
+            self.offset = f.tell()
+        lines = text.split("\n")
+        self.partial = lines.pop()
+        return [json.loads(l) for l in lines if l.startswith("{")]
+
+
 def peak_rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -165,15 +182,21 @@ def run_once(a, nodes, workers, group, work):
         for n in rollout:
             n.announce(120)
         events_path = os.path.join(runs, "scale", "events.jsonl")
+        events = Tail(events_path)
         killed = None
+        # CPU seconds of every process when step 0's and the last step's load events appear: the steady-state window.
+        cpu_at = {}
         deadline = time.time() + a.timeout
         while learner.proc.poll() is None:
             if time.time() > deadline:
                 raise RuntimeError(f"the job did not end within {a.timeout} s:\n{tail(learner.err)}")
             for n in procs:
                 n.sample()
+            loads = [e for e in events.new() if e.get("@mt", "").startswith(LOAD)]
+            for e in loads:
+                if e["Step"] in (0, a.steps - 1):
+                    cpu_at[e["Step"]] = {n.name: n.cpu for n in procs}
             if a.kill_node is not None and killed is None:
-                loads = [e for e in json_lines(events_path) if e.get("@mt", "").startswith(LOAD)]
                 # Step kill_step has started once the load line of the step before it is written; kill a moment later,
                 # while the victim's workers hold requests.
                 if any(e["Step"] == a.kill_step - 1 for e in loads):
@@ -191,7 +214,7 @@ def run_once(a, nodes, workers, group, work):
                 pass
         if code != 0:
             raise RuntimeError(f"learner-0 exited with {code}:\n{tail(learner.err)}")
-        return summarize(a, nodes, workers, group, users_per_step, events_path, procs, rollout, killed)
+        return summarize(a, nodes, workers, group, users_per_step, events_path, procs, rollout, killed, cpu_at)
     finally:
         for n in procs:
             if n.proc.poll() is None:
@@ -199,7 +222,7 @@ def run_once(a, nodes, workers, group, work):
                 n.proc.wait()
 
 
-def summarize(a, nodes, workers, group, users_per_step, events_path, procs, rollout, killed):
+def summarize(a, nodes, workers, group, users_per_step, events_path, procs, rollout, killed, cpu_at):
     events = json_lines(events_path)
     loads = [e for e in events if e.get("@mt", "").startswith(LOAD)]
     accepted = [e for e in events if e.get("@mt") == ACCEPTED]
@@ -221,12 +244,18 @@ def summarize(a, nodes, workers, group, users_per_step, events_path, procs, roll
         "latencyP99Ms": round(max(e["LatencyP99Ms"] for e in steady), 1),
         "mailboxMean": round(sum(e["MailboxMean"] for e in steady) / len(steady), 1),
         "mailboxMax": max(e["MailboxMax"] for e in steady),
+        # The coordinator actor's own time per group, and the share of the rollout phase it was busy: 1 / busy
+        # seconds per group is what its one thread could take if nothing else were in the way.
+        "coordinatorBusyUsPerGroup": round(1e6 * sum(e["BusySeconds"] for e in steady) / groups, 1) if groups else None,
+        "coordinatorBusyShare": round(sum(e["BusySeconds"] for e in steady) / seconds, 3) if seconds else None,
         "bytesPerGroup": round(sent_bytes / sent_groups) if sent_groups else None,
         "peakRssMiB": {n.name: round(n.peak_kib / 1024) for n in procs},
         # CPU seconds of each process over the whole run (start-up included), the profile by role.
         "cpuSeconds": {n.name: round(n.cpu, 1) for n in procs},
-        "learnerCpuMsPerGroup": round(1000 * procs[0].cpu / len(accepted), 3) if accepted else None,
-        "perStep": [{k: e[k] for k in ("Step", "Groups", "LoadSeconds", "GroupsPerSecond", "LatencyP50Ms", "LatencyP99Ms", "MailboxMean", "MailboxMax", "Workers")}
+        # CPU milliseconds per group of steps 1.. (between the load events of step 0 and of the last step, polled every
+        # 0.5 s): the learner's node (coordinator, reward, learner, remoting) and all rollout nodes together.
+        "steadyCpuMsPerGroup": steady_cpu(cpu_at, steady, a.steps),
+        "perStep": [{k: e[k] for k in ("Step", "Groups", "LoadSeconds", "GroupsPerSecond", "LatencyP50Ms", "LatencyP99Ms", "MailboxMean", "MailboxMax", "BusySeconds", "Workers")}
                     for e in loads],
         "acceptedExactlyOnce": exactly_once,
         "acceptedGroups": len(accepted),
@@ -248,19 +277,31 @@ def summarize(a, nodes, workers, group, users_per_step, events_path, procs, roll
     return result
 
 
+def steady_cpu(cpu_at, steady, steps):
+    if 0 not in cpu_at or steps - 1 not in cpu_at or steps < 2:
+        return None
+    groups = sum(e["Groups"] for e in steady)
+    spent = {k: cpu_at[steps - 1][k] - cpu_at[0][k] for k in cpu_at[0]}
+    return {"learner": round(1000 * spent["learner-0"] / groups, 3),
+            "rollout": round(1000 * sum(v for k, v in spent.items() if k != "learner-0") / groups, 3)}
+
+
 def table(results):
-    head = "| N × W | workers | G | sample ms | groups/s | p50 ms | p99 ms | mailbox mean / max | bytes/group | peak RSS MiB (learner; rollout max) | once |"
-    rows = [head, "|" + "---|" * 11]
+    head = ("| N × W | workers | G | sample ms | groups/s | p50 ms | p99 ms | mailbox mean / max | coordinator busy µs/group (share) "
+            "| bytes/group | peak RSS MiB (learner; rollout max) | CPU ms/group (learner; rollout) | once |")
+    rows = [head, "|" + "---|" * 13]
     for r in results:
-        rss = r["peakRssMiB"]
+        rss, cpu = r["peakRssMiB"], r["steadyCpuMsPerGroup"]
         rollout = max(v for k, v in rss.items() if k != "learner-0")
         rows.append(f"| {r['nodes']} × {r['workersPerNode']} | {r['workers']} | {r['groupSize']} | {r['sampleMs']} | {r['groupsPerSecond']:,.0f} | "
-                    f"{r['latencyP50Ms']:.0f} | {r['latencyP99Ms']:.0f} | {r['mailboxMean']:.0f} / {r['mailboxMax']} | {r['bytesPerGroup']} | "
-                    f"{rss['learner-0']}; {rollout} | {'yes' if r['acceptedExactlyOnce'] else 'NO'} |")
+                    f"{r['latencyP50Ms']:.0f} | {r['latencyP99Ms']:.0f} | {r['mailboxMean']:.0f} / {r['mailboxMax']} | "
+                    f"{r['coordinatorBusyUsPerGroup']} ({r['coordinatorBusyShare']:.0%}) | {r['bytesPerGroup']} | "
+                    f"{rss['learner-0']}; {rollout} | {cpu['learner'] if cpu else '-'}; {cpu['rollout'] if cpu else '-'} | "
+                    f"{'yes' if r['acceptedExactlyOnce'] else 'NO'} |")
         if "kill" in r:
             k = r["kill"]
             rows.append(f"|  kill -9 {k['node']}: {k['requestsRequeued']} requests re-queued; removed after {k['killToRemovedSeconds']} s, "
-                        f"all re-queued after {k['killToAllRequeuedSeconds']} s, all taken and accepted after {k['killToAllTakenSeconds']} s |" + " |" * 10)
+                        f"all re-queued after {k['killToAllRequeuedSeconds']} s, all taken and accepted after {k['killToAllTakenSeconds']} s |" + " |" * 12)
     return "\n".join(rows)
 
 

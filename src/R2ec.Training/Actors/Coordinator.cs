@@ -58,6 +58,15 @@ internal sealed class Coordinator : JobActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>Times every message for the step's load event: how busy one coordinator is bounds how far it goes.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var handled = base.AroundReceive(receive, message);
+        _load.Busy(Stopwatch.GetTimestamp() - start);
+        return handled;
+    }
+
     private void Start(RunStep run)
     {
         if (_current is not null)
@@ -193,8 +202,9 @@ internal sealed class Coordinator : JobActor, IWithTimers
         var rollout = _clock.Elapsed.TotalSeconds;
         var load = _load.Summary();
         Log.Information("Coordinator load of step {Step}: {Groups} groups in {LoadSeconds} s, {GroupsPerSecond} groups/s, request to accepted group " +
-            "p50 {LatencyP50Ms} ms, p99 {LatencyP99Ms} ms, mailbox depth mean {MailboxMean}, max {MailboxMax}, {Workers} workers",
-            run.Step, load.Groups, load.RolloutSeconds, load.GroupsPerSecond, load.LatencyP50Ms, load.LatencyP99Ms, load.MailboxMean, load.MailboxMax, _workers.Count);
+            "p50 {LatencyP50Ms} ms, p99 {LatencyP99Ms} ms, mailbox depth mean {MailboxMean}, max {MailboxMax}, busy {BusySeconds} s, {Workers} workers",
+            run.Step, load.Groups, load.RolloutSeconds, load.GroupsPerSecond, load.LatencyP50Ms, load.LatencyP99Ms, load.MailboxMean, load.MailboxMax,
+            load.BusySeconds, _workers.Count);
         foreach (var group in groups)
             _learner.Tell(group, Self);
         _learner.Tell(new LearnStep

@@ -17,6 +17,7 @@ internal sealed class CoordinatorLoad
     private long _depthSum;
     private int _depthSamples;
     private int _depthMax;
+    private long _busyTicks;
 
     /// <summary>A request for <paramref name="sample"/> was handed to a worker (only the first hand-out counts).</summary>
     public void Dispatched(ulong sample) => _dispatched.TryAdd(sample, Stopwatch.GetTimestamp());
@@ -37,13 +38,17 @@ internal sealed class CoordinatorLoad
         _depthMax = Math.Max(_depthMax, depth);
     }
 
+    /// <summary>The coordinator spent <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) on one message.</summary>
+    public void Busy(long ticks) => _busyTicks += ticks;
+
     /// <summary>The step's numbers: groups, rollout seconds, groups/s, latency p50/p99 (ms), mailbox mean and max.</summary>
     public LoadSummary Summary()
     {
         var seconds = _lastAccepted == 0 ? 0 : Stopwatch.GetElapsedTime(_start, _lastAccepted).TotalSeconds;
         var sorted = _latencies.Order().ToArray();
         return new LoadSummary(sorted.Length, seconds, seconds > 0 ? sorted.Length / seconds : 0,
-            Quantile(sorted, 0.5), Quantile(sorted, 0.99), _depthSamples == 0 ? 0 : (double)_depthSum / _depthSamples, _depthMax);
+            Quantile(sorted, 0.5), Quantile(sorted, 0.99), _depthSamples == 0 ? 0 : (double)_depthSum / _depthSamples, _depthMax,
+            (double)_busyTicks / Stopwatch.Frequency);
     }
 
     /// <summary>The nearest-rank quantile <paramref name="q"/> of ascending <paramref name="sorted"/> (0 when empty).</summary>
@@ -66,5 +71,6 @@ internal sealed class CoordinatorLoad
 /// <param name="LatencyP99Ms">99th percentile of the same.</param>
 /// <param name="MailboxMean">Mean mailbox depth seen when a group was taken.</param>
 /// <param name="MailboxMax">Largest mailbox depth seen.</param>
+/// <param name="BusySeconds">Time the coordinator spent handling messages during the step (its one thread's share of the work).</param>
 internal readonly record struct LoadSummary(int Groups, double RolloutSeconds, double GroupsPerSecond, double LatencyP50Ms, double LatencyP99Ms,
-    double MailboxMean, int MailboxMax);
+    double MailboxMean, int MailboxMax, double BusySeconds);

@@ -248,6 +248,8 @@ def summarize(a, nodes, workers, group, users_per_step, events_path, procs, roll
         # seconds per group is what its one thread could take if nothing else were in the way.
         "coordinatorBusyUsPerGroup": round(1e6 * sum(e["BusySeconds"] for e in steady) / groups, 1) if groups else None,
         "coordinatorBusyShare": round(sum(e["BusySeconds"] for e in steady) / seconds, 3) if seconds else None,
+        # The same in the coordinator thread's CPU time (wall-clock busy time on a loaded machine includes waits for a core).
+        "coordinatorCpuUsPerGroup": round(1e6 * sum(e["BusyCpuSeconds"] for e in steady) / groups, 1) if groups else None,
         "bytesPerGroup": round(sent_bytes / sent_groups) if sent_groups else None,
         "peakRssMiB": {n.name: round(n.peak_kib / 1024) for n in procs},
         # CPU seconds of each process over the whole run (start-up included), the profile by role.
@@ -255,7 +257,7 @@ def summarize(a, nodes, workers, group, users_per_step, events_path, procs, roll
         # CPU milliseconds per group of steps 1.. (between the load events of step 0 and of the last step, polled every
         # 0.5 s): the learner's node (coordinator, reward, learner, remoting) and all rollout nodes together.
         "steadyCpuMsPerGroup": steady_cpu(cpu_at, steady, a.steps),
-        "perStep": [{k: e[k] for k in ("Step", "Groups", "LoadSeconds", "GroupsPerSecond", "LatencyP50Ms", "LatencyP99Ms", "MailboxMean", "MailboxMax", "BusySeconds", "Workers")}
+        "perStep": [{k: e[k] for k in ("Step", "Groups", "LoadSeconds", "GroupsPerSecond", "LatencyP50Ms", "LatencyP99Ms", "MailboxMean", "MailboxMax", "BusySeconds", "BusyCpuSeconds", "Workers")}
                     for e in loads],
         "acceptedExactlyOnce": exactly_once,
         "acceptedGroups": len(accepted),
@@ -287,7 +289,7 @@ def steady_cpu(cpu_at, steady, steps):
 
 
 def table(results):
-    head = ("| N × W | workers | G | sample ms | groups/s | p50 ms | p99 ms | mailbox mean / max | coordinator busy µs/group (share) "
+    head = ("| N × W | workers | G | sample ms | groups/s | p50 ms | p99 ms | mailbox mean / max | coordinator µs/group: CPU; wall (share) "
             "| bytes/group | peak RSS MiB (learner; rollout max) | CPU ms/group (learner; rollout) | once |")
     rows = [head, "|" + "---|" * 13]
     for r in results:
@@ -295,7 +297,7 @@ def table(results):
         rollout = max(v for k, v in rss.items() if k != "learner-0")
         rows.append(f"| {r['nodes']} × {r['workersPerNode']} | {r['workers']} | {r['groupSize']} | {r['sampleMs']} | {r['groupsPerSecond']:,.0f} | "
                     f"{r['latencyP50Ms']:.0f} | {r['latencyP99Ms']:.0f} | {r['mailboxMean']:.0f} / {r['mailboxMax']} | "
-                    f"{r['coordinatorBusyUsPerGroup']} ({r['coordinatorBusyShare']:.0%}) | {r['bytesPerGroup']} | "
+                    f"{r['coordinatorCpuUsPerGroup']}; {r['coordinatorBusyUsPerGroup']} ({r['coordinatorBusyShare']:.0%}) | {r['bytesPerGroup']} | "
                     f"{rss['learner-0']}; {rollout} | {cpu['learner'] if cpu else '-'}; {cpu['rollout'] if cpu else '-'} | "
                     f"{'yes' if r['acceptedExactlyOnce'] else 'NO'} |")
         if "kill" in r:

@@ -62,8 +62,9 @@ internal sealed class Coordinator : JobActor, IWithTimers
     protected override bool AroundReceive(Receive receive, object message)
     {
         var start = Stopwatch.GetTimestamp();
+        var cpu = CoordinatorLoad.ThreadCpuNanoseconds();
         var handled = base.AroundReceive(receive, message);
-        _load.Busy(Stopwatch.GetTimestamp() - start);
+        _load.Busy(Stopwatch.GetTimestamp() - start, CoordinatorLoad.ThreadCpuNanoseconds() - cpu);
         return handled;
     }
 
@@ -202,9 +203,9 @@ internal sealed class Coordinator : JobActor, IWithTimers
         var rollout = _clock.Elapsed.TotalSeconds;
         var load = _load.Summary();
         Log.Information("Coordinator load of step {Step}: {Groups} groups in {LoadSeconds} s, {GroupsPerSecond} groups/s, request to accepted group " +
-            "p50 {LatencyP50Ms} ms, p99 {LatencyP99Ms} ms, mailbox depth mean {MailboxMean}, max {MailboxMax}, busy {BusySeconds} s, {Workers} workers",
+            "p50 {LatencyP50Ms} ms, p99 {LatencyP99Ms} ms, mailbox depth mean {MailboxMean}, max {MailboxMax}, busy {BusySeconds} s ({BusyCpuSeconds} s CPU), {Workers} workers",
             run.Step, load.Groups, load.RolloutSeconds, load.GroupsPerSecond, load.LatencyP50Ms, load.LatencyP99Ms, load.MailboxMean, load.MailboxMax,
-            load.BusySeconds, _workers.Count);
+            load.BusySeconds, load.BusyCpuSeconds, _workers.Count);
         foreach (var group in groups)
             _learner.Tell(group, Self);
         _learner.Tell(new LearnStep

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace R2ec.Training.Actors;
 
@@ -18,6 +19,7 @@ internal sealed class CoordinatorLoad
     private int _depthSamples;
     private int _depthMax;
     private long _busyTicks;
+    private long _busyCpuNanoseconds;
 
     /// <summary>A request for <paramref name="sample"/> was handed to a worker (only the first hand-out counts).</summary>
     public void Dispatched(ulong sample) => _dispatched.TryAdd(sample, Stopwatch.GetTimestamp());
@@ -38,8 +40,38 @@ internal sealed class CoordinatorLoad
         _depthMax = Math.Max(_depthMax, depth);
     }
 
-    /// <summary>The coordinator spent <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) on one message.</summary>
-    public void Busy(long ticks) => _busyTicks += ticks;
+    /// <summary>
+    /// The coordinator spent <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks, wall clock) and
+    /// <paramref name="cpuNanoseconds"/> of its thread's CPU time on one message.
+    /// </summary>
+    public void Busy(long ticks, long cpuNanoseconds)
+    {
+        _busyTicks += ticks;
+        _busyCpuNanoseconds += cpuNanoseconds;
+    }
+
+    /// <summary>
+    /// CPU time of the calling thread in nanoseconds (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>; 0 elsewhere). Wall-clock
+    /// busy time on a loaded machine counts the time the thread waited for a core; this does not.
+    /// </summary>
+    public static long ThreadCpuNanoseconds()
+    {
+        if (!OperatingSystem.IsLinux())
+            return 0;
+        return ClockGetTime(ThreadCpuClock, out var now) == 0 ? now.Seconds * 1_000_000_000 + now.Nanoseconds : 0;
+    }
+
+    private const int ThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>The step's numbers: groups, rollout seconds, groups/s, latency p50/p99 (ms), mailbox mean and max.</summary>
     public LoadSummary Summary()
@@ -48,7 +80,7 @@ internal sealed class CoordinatorLoad
         var sorted = _latencies.Order().ToArray();
         return new LoadSummary(sorted.Length, seconds, seconds > 0 ? sorted.Length / seconds : 0,
             Quantile(sorted, 0.5), Quantile(sorted, 0.99), _depthSamples == 0 ? 0 : (double)_depthSum / _depthSamples, _depthMax,
-            (double)_busyTicks / Stopwatch.Frequency);
+            (double)_busyTicks / Stopwatch.Frequency, _busyCpuNanoseconds / 1e9);
     }
 
     /// <summary>The nearest-rank quantile <paramref name="q"/> of ascending <paramref name="sorted"/> (0 when empty).</summary>
@@ -71,6 +103,7 @@ internal sealed class CoordinatorLoad
 /// <param name="LatencyP99Ms">99th percentile of the same.</param>
 /// <param name="MailboxMean">Mean mailbox depth seen when a group was taken.</param>
 /// <param name="MailboxMax">Largest mailbox depth seen.</param>
-/// <param name="BusySeconds">Time the coordinator spent handling messages during the step (its one thread's share of the work).</param>
+/// <param name="BusySeconds">Wall-clock time the coordinator spent handling messages during the step.</param>
+/// <param name="BusyCpuSeconds">CPU time of the same (its one thread's share of the work, without waits for a core).</param>
 internal readonly record struct LoadSummary(int Groups, double RolloutSeconds, double GroupsPerSecond, double LatencyP50Ms, double LatencyP99Ms,
-    double MailboxMean, int MailboxMax, double BusySeconds);
+    double MailboxMean, int MailboxMax, double BusySeconds, double BusyCpuSeconds);

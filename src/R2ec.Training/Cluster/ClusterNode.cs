@@ -52,6 +52,7 @@ public static class ClusterNode
     {
         var cluster = options.Cluster;
         NodeRoleNames.Check(roles, node, cluster);
+        RemoteFrame.CheckGroupsFit(options);
         var learner = roles.HasFlag(NodeRoles.Learner);
         if (learner && run is null)
             throw new ConfigurationException("the learner's node needs a run directory");

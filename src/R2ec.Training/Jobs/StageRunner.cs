@@ -100,16 +100,23 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             state = await PublishAsync(state);
         var stageClock = Stopwatch.StartNew();
         var startStep = state.Step;
+        // Resumed with steps in flight: request them again at their recorded versions (keyed sampling, same groups).
+        foreach (var inFlight in state.InFlight ?? [])
+            Prefetch(inFlight);
         for (var step = state.Step; step < steps; step++)
         {
             if (cancellation.IsCancellationRequested)
                 return await InterruptAsync(state);
-            var (indices, next) = NextBatch(order, state.DataCursor, options.Learner.UsersPerStep);
+            state = TopUp(state, order, step, steps);
+            var head = state.InFlight![0];
+            if (head.Step != step)
+                throw new InvalidOperationException($"RecPO step {step} is due, but the oldest step in flight is {head.Step}");
             var lr = LearningRates.At(step, steps, options.Learner.LearningRate, options.Learner.RampUpSteps, options.Learner.Schedule);
             // The coordinator answers within deadline × attempts plus the learning time: StepFailed when groups stay missing.
+            // A prefetched step samples at the versions of its prefetch; the versions here are the learner's current ones.
             var answer = await refs.AskAsync<IMessage>(refs.Coordinator, new RunStep
             {
-                Step = (ulong)step, SampleIndices = { indices }, PolicyVersion = state.PolicyVersion,
+                Step = (ulong)step, SampleIndices = { head.SampleIndices }, PolicyVersion = state.PolicyVersion,
                 ItemTableVersion = state.ItemTableVersion, LearningRate = lr,
             }, LongAsk);
             var completed = answer switch
@@ -121,7 +128,8 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             };
             state = state with
             {
-                Step = step + 1, DataCursor = next, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
+                Step = step + 1, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
+                InFlight = state.InFlight.Skip(1).ToArray(),
             };
             var m = completed.Metrics;
             RecPOSteps.Add(m);
@@ -147,6 +155,34 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
         }
         return await CheckpointAsync(state with { StageCompleted = true }, newVersion: false);
     }
+
+    /// <summary>
+    /// Requests every step up to <paramref name="step"/> + s (<c>Learner:MaxStaleness</c>) not yet in flight, at the
+    /// versions current now, so that step t + s samples with the policy that step t starts from: a fixed lag whatever
+    /// the timing. The synchronous loop requests only <paramref name="step"/> itself, through its RunStep.
+    /// </summary>
+    private JobState TopUp(JobState state, SampleOrder order, long step, long steps)
+    {
+        var lag = job.Options.Learner.MaxStaleness;
+        var inFlight = (state.InFlight ?? []).ToList();
+        var cursor = state.DataCursor;
+        for (var next = inFlight.Count == 0 ? step : inFlight[^1].Step + 1; next <= step + lag && next < steps; next++)
+        {
+            var (indices, after) = NextBatch(order, cursor, job.Options.Learner.UsersPerStep);
+            cursor = after;
+            var requested = new InFlightStep(next, indices, state.PolicyVersion, state.ItemTableVersion);
+            inFlight.Add(requested);
+            if (lag > 0)
+                Prefetch(requested);
+        }
+        return state with { DataCursor = cursor, InFlight = inFlight };
+    }
+
+    private void Prefetch(InFlightStep step) =>
+        refs.Coordinator.Tell(new PrefetchStep
+        {
+            Step = (ulong)step.Step, SampleIndices = { step.SampleIndices }, PolicyVersion = step.PolicyVersion, ItemTableVersion = step.ItemTableVersion,
+        });
 
     private async Task ValidateAsync(JobState state)
     {
@@ -174,12 +210,30 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
         var snapshot = await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
         state = state with { PolicyVersion = snapshot.Version };
         var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
-        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
+        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items,
+            InFlightBlobs(state)));
         _lastCheckpoint = (state.Stage, state.Step, state.StageCompleted);
         log.Information("Checkpoint written: stage {Stage:l}, step {Step}, completed {StageCompleted}, policy version {PolicyVersion}",
             JobStages.Name(state.Stage), state.Step, state.StageCompleted, state.PolicyVersion);
         return state;
     }
+
+    /// <summary>The older weights and item tables the steps in flight sample with, so that a resumed run requests them again.</summary>
+    private Dictionary<string, ReadOnlyMemory<byte>> InFlightBlobs(JobState state)
+    {
+        var files = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        foreach (var step in state.InFlight ?? [])
+        {
+            if (step.PolicyVersion != state.PolicyVersion)
+                files.TryAdd(RunCheckpoints.InFlightWeightsFile(step.PolicyVersion), job.Store.Fetch(Held(JobContext.WeightsKind, step.PolicyVersion, step.Step)));
+            if (step.ItemTableVersion != state.ItemTableVersion)
+                files.TryAdd(RunCheckpoints.InFlightItemsFile(step.ItemTableVersion), job.Store.Fetch(Held(JobContext.ItemsKind, step.ItemTableVersion, step.Step)));
+        }
+        return files;
+    }
+
+    private BlobRef Held(string kind, ulong version, long step) =>
+        job.Store.Find(kind, version) ?? throw new InvalidOperationException($"{kind} version {version}, which RecPO step {step} in flight samples with, is not on the data plane");
 
     /// <summary>
     /// The next <paramref name="size"/> distinct samples from the stream at <paramref name="cursor"/>: a batch that

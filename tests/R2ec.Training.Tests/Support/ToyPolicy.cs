@@ -192,6 +192,12 @@ internal sealed class ToyPolicy : IPolicyCompute
         return new LearnStats(tokenLoss / Math.Max(1, tokens), itemLoss / rows.Count, 0, kl / Math.Max(1, tokens), norm, tokens);
     }
 
+    public float[][] TokenLogProbs(IReadOnlyList<LearnRow> rows)
+    {
+        var probs = Softmax(_logits, 1);
+        return rows.Select(r => r.Tokens.Select(t => (float)Math.Log(probs[t])).ToArray()).ToArray();
+    }
+
     public void Dispose()
     {
     }

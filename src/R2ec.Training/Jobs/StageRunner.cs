@@ -139,10 +139,10 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
                 "token loss {TokenLoss:F4}, item loss {ItemLoss:F4}, clip {ClipFraction:F3}, KL {ApproxKl:F5}, grad norm {GradNorm:F3}, " +
                 "{TokensPerSecond:F0} tokens/s, rollout {RolloutSeconds:F3} s, reward {RewardSeconds:F4} s, learn {LearnSeconds:F3} s, " +
                 "broadcast {BroadcastSeconds:F3} s, step {StepSeconds:F3} s, idle rollout {RolloutIdleRatio:P0} reward {RewardIdleRatio:P0} learner {LearnerIdleRatio:P0}, " +
-                "version {PolicyVersion} lag {MaxVersionLag}, re-requests {Rerequests}",
+                "version {PolicyVersion} lag {MaxVersionLag}, capped importance weights: tokens {CappedTokenFraction:P1} items {CappedItemFraction:P1}, re-requests {Rerequests}",
                 step + 1, steps, m.RewardMean, m.RewardStd, m.AdvantageMean, m.AdvantageStd, m.TokenLoss, m.ItemLoss, m.ClipFraction,
                 m.ApproxKl, m.GradNorm, m.TokensPerSecond, m.RolloutSeconds, m.RewardSeconds, m.LearnSeconds, m.BroadcastSeconds,
-                m.StepSeconds, m.RolloutIdleRatio, m.RewardIdleRatio, m.LearnerIdleRatio, completed.PolicyVersion, m.MaxVersionLag, m.Rerequests);
+                m.StepSeconds, m.RolloutIdleRatio, m.RewardIdleRatio, m.LearnerIdleRatio, completed.PolicyVersion, m.MaxVersionLag, m.CappedTokenFraction, m.CappedItemFraction, m.Rerequests);
             owner.Report(new JobProgress(JobStage.RecPO, step + 1, steps, m.TokenLoss + m.ItemLoss, m.RewardMean, m.TokenLoss, m.ItemLoss,
                 m.TokensPerSecond, owner.Elapsed, Eta(stageClock, step + 1 - startStep, steps - step - 1)));
             owner.Completed(JobStage.RecPO, step + 1);

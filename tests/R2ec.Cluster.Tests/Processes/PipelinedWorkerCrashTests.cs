@@ -16,24 +16,7 @@ public sealed class PipelinedWorkerCrashTests : ProcessTest
         var run = NewRun("proc-pipelined-kill");
         var learner = await run.StartLearnerAsync(false, TinyJob.Pipelined);
         var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => run.StartWorkerAsync(ClusterRun.WorkerName(i), TinyJob.Pipelined)));
-        var next = workers.Length;
-
-        var killed = new List<(string Name, long Step, long Sample)>();
-        foreach (var step in KillSteps)
-        {
-            using var others = new CancellationTokenSource();
-            var waits = workers.Select(w => w.Process.WaitForLineAsync(l => RequestOf(l) is { } r && r.Step >= step, RunTimeout,
-                $"a rollout request of step {step} or later", fresh: true, others.Token)).ToList();
-            var first = await Task.WhenAny(waits);
-            var victim = waits.IndexOf(first);
-            workers[victim].Process.Kill();
-            await others.CancelAsync();
-            await Task.WhenAll(waits.Where(w => w != first).Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
-            var request = RequestOf(await first)!.Value;
-            killed.Add((workers[victim].Process.Name, request.Step, request.Sample));
-            TestContext.Out.WriteLine($"killed {workers[victim].Process.Name} holding step {request.Step}, sample {request.Sample}");
-            workers[victim] = await run.StartWorkerAsync(ClusterRun.WorkerName(next++), TinyJob.Pipelined);
-        }
+        await KillWorkersAsync(run, workers, KillSteps, TinyJob.Pipelined);
 
         Assert.That(await run.WaitForJobAsync(learner, RunTimeout), Is.Zero, "the run completes");
         var record = RunRecord.Read(run.RunDirectory, learner.Process.Stdout);

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Akka.Actor;
 using R2ec.Shared;
 using R2ec.Training.Actors;
+using R2ec.Training.Checkpoints;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
@@ -101,6 +102,11 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
         var stageClock = Stopwatch.StartNew();
         var startStep = state.Step;
         // Resumed with steps in flight: request them again at their recorded versions (keyed sampling, same groups).
+        // A smaller lag than the checkpoint's would let the learner forget the weights those steps sample with.
+        if ((state.InFlight?.Count ?? 0) > options.Learner.MaxStaleness)
+            throw new CheckpointException($"the checkpoint at RecPO step {state.Step} has {state.InFlight!.Count} steps in flight, " +
+                $"written with Learner:MaxStaleness={state.InFlight.Count}, but this run has Learner:MaxStaleness={options.Learner.MaxStaleness}; " +
+                "resume with the lag it was written with");
         foreach (var inFlight in state.InFlight ?? [])
             Prefetch(inFlight);
         for (var step = state.Step; step < steps; step++)

@@ -131,6 +131,10 @@ public sealed class TrainingJobTests
         // The checkpoint names the steps in flight: k + 1 .. k + lag, sampled with the versions before the current one.
         Assert.That(first.State.InFlight!.Select(f => f.Step), Is.EqualTo(Enumerable.Range((int)k, lag).Select(s => (long)s)));
         Assert.That(first.State.InFlight!.Select(f => f.PolicyVersion), Is.All.LessThan(first.State.PolicyVersion));
+        // A smaller lag would forget the weights the steps in flight sample with: refused, naming both values.
+        var smaller = TinyJob.Options($"Learner:MaxStaleness={lag - 1}", "Rollout:ItemTableRefresh=2", $"Cluster:BlobKeepVersions={lag + 1}");
+        Assert.That(async () => await TinyJob.Create(smaller, cut).RunAsync(),
+            Throws.TypeOf<R2ec.Training.Checkpoints.CheckpointException>().With.Message.Contains($"written with Learner:MaxStaleness={lag}"));
 
         var resumed = await TinyJob.Create(options, cut).RunAsync();
 

@@ -52,7 +52,18 @@ public static class ItemLoss
     /// <exception cref="ArgumentException">Lengths disagree, a column is out of range, or a value is not finite.</exception>
     public static ItemLossResult Compute(ReadOnlySpan<float> scores, int columns, ReadOnlySpan<int> targetColumns,
         ReadOnlySpan<float> oldLogProbs, ReadOnlySpan<double> advantages, ReadOnlySpan<float> relabel, ClipRange clip,
-        Span<float> gradScores)
+        Span<float> gradScores) =>
+        Compute(scores, columns, targetColumns, oldLogProbs, advantages, relabel, clip, gradScores, []);
+
+    /// <summary>
+    /// The same loss with each row's term (and gradient) multiplied by its importance weight <paramref name="importance"/>
+    /// (<see cref="ImportanceWeights"/>: rows sampled by an older policy); empty weights are all 1, the synchronous loss
+    /// bit for bit.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths disagree, a column is out of range, or a value is not finite.</exception>
+    public static ItemLossResult Compute(ReadOnlySpan<float> scores, int columns, ReadOnlySpan<int> targetColumns,
+        ReadOnlySpan<float> oldLogProbs, ReadOnlySpan<double> advantages, ReadOnlySpan<float> relabel, ClipRange clip,
+        Span<float> gradScores, ReadOnlySpan<float> importance)
     {
         clip.Validate();
         CheckLayout(scores, columns, targetColumns);
@@ -60,6 +71,8 @@ public static class ItemLoss
         if (oldLogProbs.Length != rows || advantages.Length != rows || relabel.Length != rows)
             throw new ArgumentException(
                 $"old log-probs ({oldLogProbs.Length}), advantages ({advantages.Length}) and relabel ({relabel.Length}) must have one entry per row ({rows})");
+        if (!importance.IsEmpty && importance.Length != rows)
+            throw new ArgumentException($"importance weights ({importance.Length}) must have one entry per row ({rows})", nameof(importance));
         if (gradScores.Length != scores.Length)
             throw new ArgumentException($"gradient ({gradScores.Length}) must match the scores ({scores.Length})", nameof(gradScores));
 
@@ -81,6 +94,13 @@ public static class ItemLoss
             var logSum = LogSumExp(row, i);
             var logRatio = row[targetColumns[i]] - logSum - oldLogProbs[i];
             var surrogate = ClippedSurrogate.Evaluate(Math.Exp(logRatio), weight, clip, out var dLogRatio, out var clipped);
+            if (!importance.IsEmpty)
+            {
+                if (!(importance[i] >= 0 && float.IsFinite(importance[i])))
+                    throw new ArgumentException($"row {i}: importance weight {importance[i]} must be a finite number ≥ 0", nameof(importance));
+                surrogate *= importance[i];
+                dLogRatio *= importance[i];
+            }
             loss -= surrogate / weighted;
             if (clipped) clippedRows++;
             if (dLogRatio == 0) continue;

@@ -24,7 +24,17 @@ public static class TokenLoss
     /// </summary>
     /// <exception cref="ArgumentException">Lengths disagree, offsets are not ascending, or a value is not finite.</exception>
     public static TokenLossResult Compute(ReadOnlySpan<int> offsets, ReadOnlySpan<float> logpNew, ReadOnlySpan<float> logpOld,
-        ReadOnlySpan<float> mask, ReadOnlySpan<double> advantages, ClipRange clip, Span<float> gradLogpNew)
+        ReadOnlySpan<float> mask, ReadOnlySpan<double> advantages, ClipRange clip, Span<float> gradLogpNew) =>
+        Compute(offsets, logpNew, logpOld, mask, advantages, clip, gradLogpNew, []);
+
+    /// <summary>
+    /// The same loss with each token's term (and gradient) multiplied by its importance weight <paramref name="importance"/>
+    /// (<see cref="ImportanceWeights"/>: groups sampled by an older policy); empty weights are all 1, the synchronous loss
+    /// bit for bit. The per-trajectory token mean still divides by the mask, so a weight scales its token's share.
+    /// </summary>
+    /// <exception cref="ArgumentException">Lengths disagree, offsets are not ascending, or a value is not finite.</exception>
+    public static TokenLossResult Compute(ReadOnlySpan<int> offsets, ReadOnlySpan<float> logpNew, ReadOnlySpan<float> logpOld,
+        ReadOnlySpan<float> mask, ReadOnlySpan<double> advantages, ClipRange clip, Span<float> gradLogpNew, ReadOnlySpan<float> importance)
     {
         clip.Validate();
         var trajectories = offsets.Length - 1;
@@ -34,6 +44,8 @@ public static class TokenLoss
         if (logpOld.Length != tokens || mask.Length != tokens || gradLogpNew.Length != tokens)
             throw new ArgumentException(
                 $"logp_new ({tokens}), logp_old ({logpOld.Length}), mask ({mask.Length}) and gradient ({gradLogpNew.Length}) must have the same length");
+        if (!importance.IsEmpty && importance.Length != tokens)
+            throw new ArgumentException($"importance weights ({importance.Length}) must have one entry per token ({tokens})", nameof(importance));
         if (trajectories >= 0 && (offsets[0] != 0 || offsets[trajectories] != tokens))
             throw new ArgumentException($"offsets must start at 0 and end at the token count {tokens}", nameof(offsets));
 
@@ -61,14 +73,18 @@ public static class TokenLoss
             {
                 var m = mask[t];
                 if (m == 0) continue;
+                // Weighted tokens weigh m·w; unweighted ones keep the float m exactly as the synchronous loss does.
+                var mw = importance.IsEmpty ? m : m * (double)importance[t];
+                if (!double.IsFinite(mw) || mw < 0)
+                    throw new ArgumentException($"token {t}: importance weight {importance[t]} must be a finite number ≥ 0", nameof(importance));
                 var logRatio = (double)logpNew[t] - logpOld[t];
                 if (!double.IsFinite(logRatio))
                     throw new ArgumentException($"token {t}: logp_new {logpNew[t]} and logp_old {logpOld[t]} must be finite");
                 var ratio = Math.Exp(logRatio);
                 maxDeviation = Math.Max(maxDeviation, Math.Abs(ratio - 1));
                 var surrogate = ClippedSurrogate.Evaluate(ratio, advantage, clip, out var dLogRatio, out var clipped);
-                loss -= m * surrogate * scale;
-                gradLogpNew[t] = (float)(-m * dLogRatio * scale);
+                loss -= mw * surrogate * scale;
+                gradLogpNew[t] = (float)(-mw * dLogRatio * scale);
                 kl += m * (ratio - 1 - logRatio);
                 if (clipped) clippedTotal += m;
                 maskTotal += m;

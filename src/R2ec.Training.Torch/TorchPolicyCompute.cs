@@ -204,30 +204,8 @@ public sealed class TorchPolicyCompute : IPolicyCompute
         int tokenCount;
         using (var scope = NewDisposeScope())
         {
-            var sequences = rows.Select(r => (int[])[.. r.PromptTokens, .. r.Tokens]).ToList();
-            var offsets = new int[rows.Count + 1];
-            for (var i = 0; i < rows.Count; i++)
-                offsets[i + 1] = offsets[i] + rows[i].Tokens.Length;
+            var (logp, hidden, offsets) = TokenForward(rows);
             tokenCount = offsets[^1];
-            // Requests: the state before each completion token (position p predicts p + 1), then each sequence's last state.
-            var requests = new List<(int, int)>(tokenCount + rows.Count);
-            var targets = new long[tokenCount];
-            for (var i = 0; i < rows.Count; i++)
-            {
-                for (var t = 0; t < rows[i].Tokens.Length; t++)
-                {
-                    requests.Add((i, rows[i].PromptTokens.Length - 1 + t));
-                    targets[offsets[i] + t] = rows[i].Tokens[t];
-                }
-            }
-            for (var i = 0; i < rows.Count; i++)
-                requests.Add((i, sequences[i].Length - 1));
-            var hidden = Gather(sequences, requests);
-            // New log-probs under the sampler's distribution (sampling temperature, no top-k/top-p), so ρ = 1 at the
-            // weights that sampled the batch.
-            var logits = _model.Logits(hidden.narrow(0, 0, tokenCount)).to(ScalarType.Float32) / _options.Rollout.Temperature;
-            var logp = nn.functional.log_softmax(logits, -1)
-                .gather(1, tensor(targets, ScalarType.Int64, _model.Device).unsqueeze(1)).squeeze(1);
             var columns = ItemColumns.For(settings.Negatives, rows, _prompts.ItemCount);
             var scores = Cosine(hidden.narrow(0, tokenCount, rows.Count), Items(columns), settings.Tau);
 
@@ -240,7 +218,50 @@ public sealed class TorchPolicyCompute : IPolicyCompute
         }
         var norm = miniBatch.StepAfter ? Step(settings.LearningRate, settings.GradClip) : 0;
         var (token, item) = (result.Token, result.Item);
-        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount, token.MaxRatioDeviation);
+        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount, token.MaxRatioDeviation,
+            result.CappedTokenFraction, result.CappedItemFraction);
+    }
+
+    /// <inheritdoc />
+    public float[][] TokenLogProbs(IReadOnlyList<LearnRow> rows)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var (logp, _, offsets) = TokenForward(rows);
+        var all = Floats(logp);
+        return rows.Select((_, i) => all[offsets[i]..offsets[i + 1]]).ToArray();
+    }
+
+    /// <summary>
+    /// The rows' completion-token log-probs under the sampler's distribution (sampling temperature, no top-k/top-p, so
+    /// ρ = 1 at the weights that sampled them), the hidden states they came from followed by each sequence's last state,
+    /// and the per-row token offsets (plus the total).
+    /// </summary>
+    private (Tensor LogProbs, Tensor Hidden, int[] Offsets) TokenForward(IReadOnlyList<LearnRow> rows)
+    {
+        var sequences = rows.Select(r => (int[])[.. r.PromptTokens, .. r.Tokens]).ToList();
+        var offsets = new int[rows.Count + 1];
+        for (var i = 0; i < rows.Count; i++)
+            offsets[i + 1] = offsets[i] + rows[i].Tokens.Length;
+        var tokenCount = offsets[^1];
+        // Requests: the state before each completion token (position p predicts p + 1), then each sequence's last state.
+        var requests = new List<(int, int)>(tokenCount + rows.Count);
+        var targets = new long[tokenCount];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            for (var t = 0; t < rows[i].Tokens.Length; t++)
+            {
+                requests.Add((i, rows[i].PromptTokens.Length - 1 + t));
+                targets[offsets[i] + t] = rows[i].Tokens[t];
+            }
+        }
+        for (var i = 0; i < rows.Count; i++)
+            requests.Add((i, sequences[i].Length - 1));
+        var hidden = Gather(sequences, requests);
+        var logits = _model.Logits(hidden.narrow(0, 0, tokenCount)).to(ScalarType.Float32) / _options.Rollout.Temperature;
+        var logp = nn.functional.log_softmax(logits, -1)
+            .gather(1, tensor(targets, ScalarType.Int64, _model.Device).unsqueeze(1)).squeeze(1);
+        return (logp, hidden, offsets);
     }
 
     /// <inheritdoc />

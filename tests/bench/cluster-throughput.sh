@@ -4,7 +4,8 @@
 #   2. `r2ec node` on Akka.Cluster: a learner+coordinator+reward process (the seed) and 2 rollout processes
 #      (1 worker each) on free loopback ports, blobs over the learner's HTTP data plane.
 # Same configuration (cluster-config/cluster.json without the warm-up stages, 40 RecPO steps), same seed.
-# Usage: bash tests/bench/cluster-throughput.sh   (after `dotnet build src/R2ec.Cli -c Release`)
+# Usage: bash tests/bench/cluster-throughput.sh [--set Key=value ...]   (after `dotnet build src/R2ec.Cli -c Release`)
+#   Extra settings apply to both runs (e.g. --set Learner:MaxStaleness=1 for pipelined rollouts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 r2ec=(dotnet src/R2ec.Cli/bin/Release/net10.0/r2ec.dll)
@@ -15,7 +16,7 @@ seed=$(free_port)
 
 export R2EC_BLOB_TOKEN=bench-token
 common=(--config cluster-config/cluster.json --set Stages:LmWarmupSteps=0 --set Stages:RecWarmupSteps=0
-        --set Run:OutputDirectory="$work/runs" --set Logging:Format=Json --set Data:EvalUsers=50)
+        --set Run:OutputDirectory="$work/runs" --set Logging:Format=Json --set Data:EvalUsers=50 "$@")
 "${r2ec[@]}" train "${common[@]}" --set Rollout:Workers=2 --set Run:Name=one-process > /dev/null 2> "$work/one.err"
 
 cluster=("${common[@]}" --set Cluster:LearnerNode=learner-0 --set Cluster:RewardNode=learner-0
@@ -29,4 +30,12 @@ wait
 for run in one-process cluster; do
   echo "== $run"
   sed -n '/RecPO throughput/,/orchestration overhead/p' "$work/runs/$run/report.md"
+  # Mean idle ratio of each role over the RecPO steps (StepMetrics), and the largest version lag of a group.
+  python3 - "$work/runs/$run/metrics.jsonl" <<'PY'
+import json, sys
+steps = [json.loads(l)["metrics"] for l in open(sys.argv[1]) if l.startswith('{"stage":"recpo"')]
+mean = lambda k: sum(s.get(k, 0) for s in steps) / max(1, len(steps))
+print(f"idle ratio: rollout {mean('rolloutIdleRatio'):.3f}, reward {mean('rewardIdleRatio'):.3f}, learner {mean('learnerIdleRatio'):.3f}; "
+      f"max version lag {max(int(s.get('maxVersionLag', 0)) for s in steps)}")
+PY
 done

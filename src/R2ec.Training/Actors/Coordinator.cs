@@ -16,6 +16,10 @@ namespace R2ec.Training.Actors;
 /// attempts, so a step never outlives deadline × attempts.
 /// <para>It knows what each worker holds: it watches every worker that asks for work, and a request held by a worker
 /// that terminates, or that asks again as a fresh (restarted) worker, goes back to the front of the queue.</para>
+/// <para>Pipelined (<c>Learner:MaxStaleness</c> = s &gt; 0), the driver also sends <see cref="PrefetchStep"/>: the
+/// requests of step t + s go out, at the versions the prefetch names, while step t learns, so up to s + 1 steps are in
+/// flight, each with its own collector. A prefetched step is handed to the learner, in step order, only once its
+/// <see cref="RunStep"/> has arrived (the driver sends it after the previous step completed), and its deadline starts then.</para>
 /// </summary>
 internal sealed class Coordinator : JobActor, IWithTimers
 {
@@ -29,24 +33,38 @@ internal sealed class Coordinator : JobActor, IWithTimers
     // on the way out). Dispatch takes from here instead of scanning every worker: with a thousand workers a scan per
     // WorkRequest made each step quadratic in the pool (tests/bench/cluster-scale.py).
     private readonly Queue<IActorRef> _idle = new();
-    private CoordinatorLoad _load = new();
-    private RunStep? _current;
-    private IActorRef? _replyTo;
-    private StepCollector? _collector;
-    private bool _handedOver;
-    private uint _rerequests;
-    private Stopwatch _clock = new();
+    // Every step whose requests are out and that is not learned yet: one in the synchronous loop, up to s + 1 pipelined.
+    private readonly Dictionary<ulong, StepInFlight> _inFlight = [];
+    // The step the driver runs (its RunStep arrived); it goes to the learner once its groups are in.
+    private StepInFlight? _current;
+
+    /// <summary>One requested step: the versions it samples with, its collector and, once the driver runs it, its RunStep.</summary>
+    private sealed class StepInFlight(ulong step, IReadOnlyList<ulong> samples, ulong policyVersion, ulong itemTableVersion)
+    {
+        public ulong Step { get; } = step;
+        public IReadOnlyList<ulong> Samples { get; } = samples;
+        public ulong PolicyVersion { get; } = policyVersion;
+        public ulong ItemTableVersion { get; } = itemTableVersion;
+        public StepCollector Collector { get; } = new(step, samples);
+        public CoordinatorLoad Load { get; } = new();
+        public RunStep? Run { get; set; }
+        public IActorRef? ReplyTo { get; set; }
+        public bool HandedOver { get; set; }
+        public uint Rerequests { get; set; }
+        public Stopwatch Clock { get; set; } = new();
+    }
 
     public Coordinator(JobContext job, IActorRef learner) : base(job)
     {
         _learner = learner;
         Receive<RunStep>(Start);
+        Receive<PrefetchStep>(Prefetch);
         Receive<RewardedGroup>(Collect);
-        Receive<StepDeadline>(d => _current is not null && !_handedOver && d.Step == _current.Step, OnDeadline);
+        Receive<StepDeadline>(d => _current is not null && !_current.HandedOver && d.Step == _current.Step, OnDeadline);
         Receive<StepCompleted>(c => _current is not null && c.Step == _current.Step, completed =>
         {
-            completed.Metrics.StepSeconds = _clock.Elapsed.TotalSeconds;
-            completed.Metrics.Rerequests = _rerequests;
+            completed.Metrics.StepSeconds = _current!.Clock.Elapsed.TotalSeconds;
+            completed.Metrics.Rerequests = _current.Rerequests;
             EndStep(completed);
         });
         Receive<WorkRequest>(OnWorkRequest);
@@ -64,7 +82,8 @@ internal sealed class Coordinator : JobActor, IWithTimers
         var start = Stopwatch.GetTimestamp();
         var cpu = CoordinatorLoad.ThreadCpuNanoseconds();
         var handled = base.AroundReceive(receive, message);
-        _load.Busy(Stopwatch.GetTimestamp() - start, CoordinatorLoad.ThreadCpuNanoseconds() - cpu);
+        // Between steps (no step run yet) the time is nobody's: the load event is per step.
+        _current?.Load.Busy(Stopwatch.GetTimestamp() - start, CoordinatorLoad.ThreadCpuNanoseconds() - cpu);
         return handled;
     }
 
@@ -75,14 +94,35 @@ internal sealed class Coordinator : JobActor, IWithTimers
         var failAt = Job.Options.Faults.CoordinatorFailStep;
         if (failAt >= 0 && (ulong)failAt == run.Step)
             throw new InjectedFaultException($"Faults:CoordinatorFailStep: the coordinator throws at the start of RecPO step {run.Step}");
-        _current = run;
-        _replyTo = Sender;
-        _collector = new StepCollector(run.Step, run.SampleIndices);
-        _handedOver = false;
-        _rerequests = 0;
-        _clock = Stopwatch.StartNew();
-        _load = new CoordinatorLoad();
-        Request(run.SampleIndices, attempt: 0);
+        var prefetched = _inFlight.TryGetValue(run.Step, out var step);
+        if (!prefetched)
+        {
+            step = new StepInFlight(run.Step, run.SampleIndices, run.PolicyVersion, run.ItemTableVersion);
+            _inFlight.Add(run.Step, step);
+        }
+        else if (!step!.Samples.SequenceEqual(run.SampleIndices))
+            throw new InvalidOperationException($"RunStep {run.Step} names other samples than the step's prefetch");
+        step!.Run = run;
+        step.ReplyTo = Sender;
+        step.Clock = Stopwatch.StartNew();
+        _current = step;
+        if (!prefetched)
+        {
+            Request(step, run.SampleIndices, attempt: 0);
+            return;
+        }
+        StartDeadline(step, attempt: 0);
+        if (step.Collector.IsComplete)
+            HandOver(step);
+    }
+
+    private void Prefetch(PrefetchStep prefetch)
+    {
+        if (_inFlight.ContainsKey(prefetch.Step))
+            throw new InvalidOperationException($"PrefetchStep {prefetch.Step} arrived while that step is already in flight");
+        var step = new StepInFlight(prefetch.Step, prefetch.SampleIndices, prefetch.PolicyVersion, prefetch.ItemTableVersion);
+        _inFlight.Add(prefetch.Step, step);
+        Request(step, prefetch.SampleIndices, attempt: 0);
     }
 
     private void OnWorkRequest(WorkRequest work)
@@ -145,16 +185,17 @@ internal sealed class Coordinator : JobActor, IWithTimers
                 return;
             _idle.Dequeue();
             _workers[worker] = next;
+            var load = _inFlight[next.Step].Load;
             foreach (var sample in next.Samples)
-                _load.Dispatched(sample.SampleIndex);
+                load.Dispatched(sample.SampleIndex);
             worker.Tell(next, Self);
         }
     }
 
-    // A request is still worth sampling while its step runs and one of its samples is still missing.
+    // A request is still worth sampling while its step is in flight, not handed over, and one of its samples is still missing.
     private bool IsWanted(RolloutRequest request) =>
-        _current is not null && !_handedOver && request.Step == _current.Step && request.Incarnation == Job.Incarnation
-        && request.Samples.Any(s => _collector!.IsMissing(s.SampleIndex));
+        _inFlight.TryGetValue(request.Step, out var step) && !step.HandedOver && request.Incarnation == Job.Incarnation
+        && request.Samples.Any(s => step.Collector.IsMissing(s.SampleIndex));
 
     private void Collect(RewardedGroup group)
     {
@@ -164,13 +205,13 @@ internal sealed class Coordinator : JobActor, IWithTimers
             Ignore(group, "StaleIncarnation");
             return;
         }
-        if (_collector is null)
+        if (!_inFlight.TryGetValue(group.Group.Step, out var step))
         {
             Ignore(group, nameof(GroupAcceptance.OtherStep));
             return;
         }
-        _load.Mailbox(((ActorCell)Context).Mailbox?.MessageQueue.Count ?? 0);
-        var outcome = _collector.Offer(group);
+        step.Load.Mailbox(((ActorCell)Context).Mailbox?.MessageQueue.Count ?? 0);
+        var outcome = step.Collector.Offer(group);
         if (outcome != GroupAcceptance.Accepted)
         {
             Ignore(group, outcome.ToString());
@@ -180,9 +221,9 @@ internal sealed class Coordinator : JobActor, IWithTimers
         Log.Debug("Coordinator accepted group of step {Step}, sample {Sample} from {Worker} at policy version {PolicyVersion}",
             group.Group.Step, group.Group.SampleIndex, group.Group.Worker, group.Group.PolicyVersion);
         Job.Metrics.Increment("r2ec_coordinator_groups_accepted_total", "Rewarded groups the coordinator accepted for learning, each (step, sample) once.");
-        _load.Accepted(group.Group.SampleIndex);
-        if (_collector.IsComplete && !_handedOver)
-            HandOver();
+        step.Load.Accepted(group.Group.SampleIndex);
+        if (step == _current && step.Collector.IsComplete && !step.HandedOver)
+            HandOver(step);
     }
 
     private void Ignore(RewardedGroup group, string outcome)
@@ -193,15 +234,15 @@ internal sealed class Coordinator : JobActor, IWithTimers
     }
 
     /// <summary>Sends the learner the step's groups in (user, sample) order, then the message that closes the batch.</summary>
-    private void HandOver()
+    private void HandOver(StepInFlight step)
     {
-        _handedOver = true;
+        step.HandedOver = true;
         Timers.Cancel(DeadlineTimer);
-        _queue.Clear();
-        var run = _current!;
-        var groups = _collector!.Ordered();
-        var rollout = _clock.Elapsed.TotalSeconds;
-        var load = _load.Summary();
+        DropQueued(step.Step);
+        var run = step.Run!;
+        var groups = step.Collector.Ordered();
+        var rollout = step.Clock.Elapsed.TotalSeconds;
+        var load = step.Load.Summary();
         Log.Information("Coordinator load of step {Step}: {Groups} groups in {LoadSeconds} s, {GroupsPerSecond} groups/s, request to accepted group " +
             "p50 {LatencyP50Ms} ms, p99 {LatencyP99Ms} ms, mailbox depth mean {MailboxMean}, max {MailboxMax}, busy {BusySeconds} s ({BusyCpuSeconds} s CPU), {Workers} workers",
             run.Step, load.Groups, load.RolloutSeconds, load.GroupsPerSecond, load.LatencyP50Ms, load.LatencyP99Ms, load.MailboxMean, load.MailboxMax,
@@ -211,13 +252,26 @@ internal sealed class Coordinator : JobActor, IWithTimers
         _learner.Tell(new LearnStep
         {
             Step = run.Step, GroupCount = (uint)groups.Count, LearningRate = run.LearningRate, ItemTableVersion = run.ItemTableVersion,
-            RolloutSeconds = rollout, GroupsDropped = (uint)_collector.Duplicates,
+            RolloutSeconds = rollout, GroupsDropped = (uint)step.Collector.Duplicates,
         }, Self);
+    }
+
+    /// <summary>Removes the queued requests of <paramref name="step"/> (it is handed over or over); other steps' stay queued.</summary>
+    private void DropQueued(ulong step)
+    {
+        for (var node = _queue.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Step == step)
+                _queue.Remove(node);
+            node = next;
+        }
     }
 
     private void OnDeadline(StepDeadline deadline)
     {
-        var missing = _collector!.Missing;
+        var step = _current!;
+        var missing = step.Collector.Missing;
         if (missing.Count == 0)
             return;
         var next = deadline.Attempt + 1;
@@ -233,24 +287,23 @@ internal sealed class Coordinator : JobActor, IWithTimers
         }
         Log.Warning("Step {Step}: {Count} groups missing at the deadline (samples {Missing}); re-requesting, attempt {Attempt}",
             deadline.Step, missing.Count, missing.ToArray(), next);
-        _rerequests += (uint)missing.Count;
-        Request(missing, next);
+        step.Rerequests += (uint)missing.Count;
+        Request(step, missing, next);
     }
 
     private void EndStep(IMessage answer)
     {
         Timers.Cancel(DeadlineTimer);
-        _queue.Clear();
-        var replyTo = _replyTo!;
+        var step = _current!;
+        DropQueued(step.Step);
+        _inFlight.Remove(step.Step);
         _current = null;
-        _collector = null;
-        _replyTo = null;
-        replyTo.Tell(answer, Self);
+        step.ReplyTo!.Tell(answer, Self);
     }
 
-    private void Request(IEnumerable<ulong> samples, uint attempt)
+    /// <summary>Queues requests for <paramref name="samples"/> of <paramref name="run"/> at its versions; the deadline runs for the driver's current step only.</summary>
+    private void Request(StepInFlight run, IEnumerable<ulong> samples, uint attempt)
     {
-        var run = _current!;
         var train = Job.Data.Dataset.Train;
         var faults = Job.Options.Faults;
         var tokenizer = Held(JobContext.TokenizerKind, 0);
@@ -272,7 +325,7 @@ internal sealed class Coordinator : JobActor, IWithTimers
                 ItemTable = table,
                 Incarnation = Job.Incarnation,
             };
-            var first = index == run.SampleIndices[0];
+            var first = index == run.Samples[0];
             if (first && faults.RolloutFailStep >= 0 && (ulong)faults.RolloutFailStep == run.Step)
             {
                 request.InjectFault = true;
@@ -282,10 +335,14 @@ internal sealed class Coordinator : JobActor, IWithTimers
                 request.InjectDrop = true;
             _queue.AddLast(request);
         }
-        Timers.StartSingleTimer(DeadlineTimer, new StepDeadline { Step = run.Step, Attempt = attempt },
-            TimeSpan.FromSeconds(Job.Options.Learner.StepDeadlineSeconds));
+        if (run == _current)
+            StartDeadline(run, attempt);
         Dispatch();
     }
+
+    private void StartDeadline(StepInFlight step, uint attempt) =>
+        Timers.StartSingleTimer(DeadlineTimer, new StepDeadline { Step = step.Step, Attempt = attempt },
+            TimeSpan.FromSeconds(Job.Options.Learner.StepDeadlineSeconds));
 
     private BlobRef Held(string kind, ulong version) =>
         Job.Store.Find(kind, version) ?? throw new InvalidOperationException($"{kind} version {version} is not on the learner's data plane");

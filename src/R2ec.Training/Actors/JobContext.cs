@@ -51,5 +51,5 @@ internal sealed record JobContext(
     public static IReadOnlySet<string> SharedKinds { get; } = new HashSet<string>(StringComparer.Ordinal) { WeightsKind, ItemsKind, TokenizerKind };
 
     /// <summary>A fresh policy replica with <paramref name="tokenizer"/>, for one actor.</summary>
-    public PolicyReplica NewReplica(byte[] tokenizer) => new(Factory.Create(tokenizer, Data, Options.Run.Seed), Store);
+    public PolicyReplica NewReplica(byte[] tokenizer) => new(Factory.Create(tokenizer, Data, Options.Run.Seed), Store, Options.Learner.MaxStaleness + 1);
 }

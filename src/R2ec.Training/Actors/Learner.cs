@@ -23,6 +23,8 @@ internal sealed class Learner : JobActor
     private ulong _itemTableVersion;
     private readonly List<RewardedGroup> _batch = [];
     private PendingStep? _pending;
+    // Item-table versions this learner has seen current, to keep those the steps in flight still sample with.
+    private readonly SortedSet<ulong> _tables = [];
 
     /// <summary>A learned step waiting for its item table before it is reported to <paramref name="ReplyTo"/>.</summary>
     private sealed record PendingStep(StepCompleted Completed, Stopwatch EncodeClock, Stopwatch BroadcastClock, double RolloutSeconds, Stopwatch Clock, IActorRef ReplyTo);
@@ -43,7 +45,8 @@ internal sealed class Learner : JobActor
             var pending = _pending!;
             _pending = null;
             _itemTableVersion = table.Version;
-            Job.Store.Forget(JobContext.ItemsKind, table.Version);
+            _tables.Add(table.Version);
+            ForgetItemTables();
             Complete(pending, pending.EncodeClock.Elapsed.TotalSeconds);
         });
         Receive<WarmUpStep>(warm => Sender.Tell(WarmUp(warm), Self));
@@ -78,6 +81,7 @@ internal sealed class Learner : JobActor
                 $"step {learn.Step}: the coordinator announced {learn.GroupCount} groups, the learner holds {groups.Count} " +
                 $"(steps {string.Join(", ", groups.Select(g => g.Group.Step).Distinct())})");
         _itemTableVersion = learn.ItemTableVersion;
+        _tables.Add(learn.ItemTableVersion);
         var options = Job.Options;
         var rows = RecPOUpdate.Rows(groups, Job.Data.Dataset.Train);
         var learnClock = Stopwatch.StartNew();
@@ -87,7 +91,10 @@ internal sealed class Learner : JobActor
         var broadcastClock = Stopwatch.StartNew();
         _version++;
         var weights = Job.Store.Put(JobContext.WeightsKind, _version, _policy!.SaveWeights());
-        Job.Store.Forget(JobContext.WeightsKind, _version - 1);
+        // The steps in flight sample with up to s versions before this one (MaxStaleness = s); one more is kept, as the
+        // synchronous loop always kept the previous version.
+        var lag = (ulong)options.Learner.MaxStaleness;
+        Job.Store.Forget(JobContext.WeightsKind, _version > lag + 1 ? _version - 1 - lag : 0);
         WeightsBroadcast.Publish(Context, Job, new WeightsPublished { Version = _version, Blob = weights, Step = learn.Step });
 
         var metrics = StepStatistics.Summarize(groups, stats, _version - 1);
@@ -107,6 +114,21 @@ internal sealed class Learner : JobActor
             return;
         }
         Complete(pending, encodeSeconds: 0);
+    }
+
+    /// <summary>
+    /// Forgets the item tables no step in flight samples with: those older than the table current at version
+    /// v − s (the oldest sampling version in flight); the synchronous loop keeps only the newest.
+    /// </summary>
+    private void ForgetItemTables()
+    {
+        var lag = (ulong)Job.Options.Learner.MaxStaleness;
+        var oldest = _version > lag ? _version - lag : 0;
+        var keepFrom = _tables.GetViewBetween(0, oldest) is { Count: > 0 } older ? older.Max : 0;
+        if (keepFrom == 0)
+            return;
+        Job.Store.Forget(JobContext.ItemsKind, keepFrom);
+        _tables.RemoveWhere(t => t < keepFrom);
     }
 
     private void Complete(PendingStep pending, double encodeSeconds)

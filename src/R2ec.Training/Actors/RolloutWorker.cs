@@ -27,9 +27,14 @@ internal sealed class RolloutWorker : ReplicaActor
         _reward = reward;
         ReceiveAsync<WeightsPublished>(async published =>
         {
-            // Swap ahead of the next request; requests name their version, so a late broadcast is harmless.
-            if (BuiltReplica is { } replica)
+            // Swap ahead of the next request; requests name their version, so a late broadcast is harmless. Pipelined,
+            // the next requests still name older versions: the new one is only fetched and kept until one names it.
+            if (BuiltReplica is not { } replica)
+                return;
+            if (Job.Options.Learner.MaxStaleness == 0)
                 await replica.AtAsync(published.Version, published.Blob);
+            else
+                await replica.PrefetchAsync(published.Version, published.Blob);
         });
         Receive<Akka.Cluster.Tools.PublishSubscribe.SubscribeAck>(_ => { });
         ReceiveAsync<RolloutRequest>(async request =>

@@ -65,6 +65,13 @@ public interface IPolicyCompute : IDisposable
     /// <see cref="MiniBatch.LossScale"/>) and, when <see cref="MiniBatch.StepAfter"/>, clips and takes an optimizer step.
     /// </summary>
     LearnStats LearnMiniBatch(IReadOnlyList<LearnRow> rows, MiniBatch miniBatch, in LearnSettings settings);
+
+    /// <summary>
+    /// Per row, the log-probabilities of its completion tokens under the current weights, in the distribution the
+    /// learner's ratio uses (sampling temperature, no top-k/top-p), without gradient: the proximal log-probs of a step
+    /// whose groups were sampled by an older policy (<c>Learner:MaxStaleness</c> &gt; 0).
+    /// </summary>
+    float[][] TokenLogProbs(IReadOnlyList<LearnRow> rows);
 }
 
 /// <summary>Creates policies: trains the tokenizer (stage 1) and builds a policy with fresh or loaded weights.</summary>
@@ -126,7 +133,16 @@ public sealed record SampledGroup(int[] PromptTokens, IReadOnlyList<SampledTraje
 /// <param name="Advantage">The trajectory's advantage.</param>
 /// <param name="Relabel">1 when the trajectory gets the item loss.</param>
 /// <param name="AnswerAppended">Whether the last token was appended rather than sampled (it has no log-prob and no token loss).</param>
-public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, float[] OldLogprobs, double Advantage, float Relabel, bool AnswerAppended);
+/// <param name="BehaviourLogprobs">
+/// The sampling policy's log-probs when <paramref name="OldLogprobs"/> are the proximal (learner's) ones of a lagged
+/// step; null in the synchronous mode, where the two are one.
+/// </param>
+/// <param name="BehaviourItemLogProb">
+/// Log of the target's probability over the whole item table (history masked) under the sampling policy and its item
+/// table, the behaviour term of the item loss's importance weight; NaN when unknown.
+/// </param>
+public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, float[] OldLogprobs, double Advantage, float Relabel, bool AnswerAppended,
+    float[]? BehaviourLogprobs = null, double BehaviourItemLogProb = double.NaN);
 
 /// <summary>Loss settings of one mini-batch.</summary>
 /// <param name="LearningRate">Rate of the optimizer step, if one is taken.</param>
@@ -137,8 +153,12 @@ public sealed record LearnRow(Sample Sample, int[] PromptTokens, int[] Tokens, f
 /// <param name="TokenWeight">Weight of the token loss in the total (0: the item loss alone).</param>
 /// <param name="ItemWeight">Weight of the item loss in the total (0: the token loss alone).</param>
 /// <param name="Negatives">Which items the item loss's softmax runs over.</param>
+/// <param name="ImportanceCap">
+/// Cap c of the truncated importance weights of a lagged step (<see cref="ImportanceWeights"/>); 0 turns them off (the
+/// synchronous mode, whose losses stay bit for bit what they were).
+/// </param>
 public readonly record struct LearnSettings(double LearningRate, double Tau, ClipRange Clip, double WeightDecay, double GradClip,
-    double TokenWeight = 1, double ItemWeight = 1, ItemNegatives Negatives = ItemNegatives.InBatch);
+    double TokenWeight = 1, double ItemWeight = 1, ItemNegatives Negatives = ItemNegatives.InBatch, double ImportanceCap = 0);
 
 /// <summary>Statistics of one mini-batch.</summary>
 /// <param name="TokenLoss">Token PPO loss.</param>
@@ -148,8 +168,10 @@ public readonly record struct LearnSettings(double LearningRate, double Tau, Cli
 /// <param name="GradNorm">Global gradient norm before clipping (0 when no step was taken).</param>
 /// <param name="Tokens">Tokens processed.</param>
 /// <param name="MaxRatioDeviation">Largest <c>|ρ − 1|</c> of the token loss: 0 (to rounding) at the weights that sampled the batch.</param>
+/// <param name="CappedTokenFraction">Fraction of the token loss's tokens whose importance weight hit the cap (0 when the weights are off).</param>
+/// <param name="CappedItemFraction">Fraction of the item loss's rows whose importance weight hit the cap (0 when the weights are off).</param>
 public readonly record struct LearnStats(double TokenLoss, double ItemLoss, double ClipFraction, double ApproxKl, double GradNorm, long Tokens,
-    double MaxRatioDeviation = 0);
+    double MaxRatioDeviation = 0, double CappedTokenFraction = 0, double CappedItemFraction = 0);
 
 /// <summary>Loss and size of one warm-up step.</summary>
 /// <param name="Loss">Mean loss.</param>

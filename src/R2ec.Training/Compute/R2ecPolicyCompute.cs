@@ -164,13 +164,27 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
 
         var tokenCount = output.Offsets[^1];
         var (scores, columns) = ItemScores(tape, rows, settings, output.UserEmbeddings);
-        var (token, item, tokenGrad, itemGrad) = RecPOGradients.Compute(rows, output.Offsets, output.TokenLogProbs.Value.Span,
+        var result = RecPOGradients.Compute(rows, output.Offsets, output.TokenLogProbs.Value.Span,
             scores.Value.Span, columns, _oldItemLogProbs[miniBatch.Index], miniBatch.LossScale, settings);
+        var (token, item, tokenGrad, itemGrad) = result;
         var total = Residual.Add(tape, Reduce.WeightedSum(tape, output.TokenLogProbs, tokenGrad), Reduce.WeightedSum(tape, scores, itemGrad));
         tape.Backward(total);
 
         var norm = miniBatch.StepAfter ? Step(settings.LearningRate, settings.GradClip) : 0;
-        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount, token.MaxRatioDeviation);
+        return new LearnStats(token.Loss, item.Loss, token.ClipFraction, token.ApproxKl, norm, tokenCount, token.MaxRatioDeviation,
+            result.CappedTokenFraction, result.CappedItemFraction);
+    }
+
+    public float[][] TokenLogProbs(IReadOnlyList<LearnRow> rows)
+    {
+        using var tape = new Tape(recording: false);
+        var output = PolicyForward.Forward(tape, _policy, rows.Select(r => r.PromptTokens).ToList(), rows.Select(r => r.Tokens).ToList(),
+            (float)_options.Rollout.Temperature);
+        var all = output.TokenLogProbs.Value.Span;
+        var result = new float[rows.Count][];
+        for (var i = 0; i < rows.Count; i++)
+            result[i] = all[output.Offsets[i]..output.Offsets[i + 1]].ToArray();
+        return result;
     }
 
     public void Dispose()

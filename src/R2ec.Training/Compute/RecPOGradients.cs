@@ -98,7 +98,14 @@ public static class RecPOGradients
     /// <param name="Item">Item loss and its diagnostics.</param>
     /// <param name="TokenGrad">d total / d logp_new per completion token, scaled.</param>
     /// <param name="ItemGrad">d total / d score per [row, column], scaled.</param>
-    public readonly record struct Result(TokenLossResult Token, ItemLossResult Item, float[] TokenGrad, float[] ItemGrad);
+    public readonly record struct Result(TokenLossResult Token, ItemLossResult Item, float[] TokenGrad, float[] ItemGrad)
+    {
+        /// <summary>Fraction of the token loss's tokens whose importance weight was capped (0 without weights).</summary>
+        public double CappedTokenFraction { get; init; }
+
+        /// <summary>Fraction of the item loss's relabelled rows whose importance weight was capped (0 without weights).</summary>
+        public double CappedItemFraction { get; init; }
+    }
 
     /// <summary>
     /// Computes both losses. <paramref name="offsets"/> are the forward's per-row completion offsets (plus the total);
@@ -118,17 +125,69 @@ public static class RecPOGradients
             mask.AsSpan(start, sampled).Fill(1f);
         }
         var advantages = rows.Select(r => r.Advantage).ToArray();
+        var (tokenWeights, cappedTokens) = TokenImportance(rows, offsets, settings.ImportanceCap);
+        var (itemWeights, cappedItems) = ItemImportance(rows, oldItemLogProbs, settings.ImportanceCap);
         var tokenGrad = new float[tokenCount];
-        var token = TokenLoss.Compute(offsets, logpNew, logpOld, mask, advantages, settings.Clip, tokenGrad);
+        var token = TokenLoss.Compute(offsets, logpNew, logpOld, mask, advantages, settings.Clip, tokenGrad, tokenWeights);
         var itemGrad = new float[scores.Length];
         var item = ItemLoss.Compute(columns.MaskHistory(scores, rows), columns.Items.Length, columns.Targets, oldItemLogProbs, advantages,
-            rows.Select(r => r.Relabel).ToArray(), settings.Clip, itemGrad);
+            rows.Select(r => r.Relabel).ToArray(), settings.Clip, itemGrad, itemWeights);
 
         // Surrogates whose gradients are RecPO's: Σ (∂L/∂x)·x, scaled for accumulation over the optimizer window.
         var tokenScale = (float)(lossScale * settings.TokenWeight);
         var itemScale = (float)(lossScale * settings.ItemWeight);
         for (var i = 0; i < tokenGrad.Length; i++) tokenGrad[i] *= tokenScale;
         for (var i = 0; i < itemGrad.Length; i++) itemGrad[i] *= itemScale;
-        return new Result(token, item, tokenGrad, itemGrad);
+        return new Result(token, item, tokenGrad, itemGrad)
+        {
+            CappedTokenFraction = token.Tokens == 0 ? 0 : (double)cappedTokens / token.Tokens,
+            CappedItemFraction = item.Rows == 0 ? 0 : (double)cappedItems / item.Rows,
+        };
+    }
+
+    /// <summary>
+    /// Per token, the truncated weight of the proximal (<see cref="LearnRow.OldLogprobs"/>) over the behaviour
+    /// (<see cref="LearnRow.BehaviourLogprobs"/>) policy, and how many sampled tokens hit the cap; none (empty) when the
+    /// cap is 0 or no row carries behaviour log-probs. Appended tokens, which are masked, weigh 1.
+    /// </summary>
+    private static (float[] Weights, int Capped) TokenImportance(IReadOnlyList<LearnRow> rows, ReadOnlySpan<int> offsets, double cap)
+    {
+        if (cap <= 0 || rows.All(r => r.BehaviourLogprobs is null))
+            return ([], 0);
+        var weights = new float[offsets[^1]];
+        weights.AsSpan().Fill(1f);
+        var capped = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].BehaviourLogprobs is not { } behaviour)
+                continue;
+            var sampled = rows[i].Tokens.Length - (rows[i].AnswerAppended ? 1 : 0);
+            capped += ImportanceWeights.Truncated(rows[i].OldLogprobs.AsSpan(0, sampled), behaviour.AsSpan(0, sampled), cap,
+                weights.AsSpan(offsets[i], sampled));
+        }
+        return (weights, capped);
+    }
+
+    /// <summary>
+    /// Per row, the truncated weight of the target's proximal item log-prob over the behaviour one, and how many
+    /// relabelled rows hit the cap; none (empty) when the cap is 0. A row without a behaviour log-prob weighs 1.
+    /// </summary>
+    private static (float[] Weights, int Capped) ItemImportance(IReadOnlyList<LearnRow> rows, ReadOnlySpan<float> proximal, double cap)
+    {
+        if (cap <= 0 || rows.All(r => !double.IsFinite(r.BehaviourItemLogProb)))
+            return ([], 0);
+        var weights = new float[rows.Count];
+        var capped = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!double.IsFinite(rows[i].BehaviourItemLogProb))
+            {
+                weights[i] = 1f;
+                continue;
+            }
+            weights[i] = (float)ImportanceWeights.Truncated(proximal[i], rows[i].BehaviourItemLogProb, cap, out var hit);
+            if (hit && rows[i].Relabel != 0) capped++;
+        }
+        return (weights, capped);
     }
 }

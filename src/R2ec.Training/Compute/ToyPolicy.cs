@@ -217,6 +217,13 @@ public sealed class ToyPolicy : IPolicyCompute
     }
 
     /// <inheritdoc />
+    public float[][] TokenLogProbs(IReadOnlyList<LearnRow> rows)
+    {
+        var probs = Softmax(_logits, 1);
+        return rows.Select(r => r.Tokens.Select(t => (float)Math.Log(probs[t])).ToArray()).ToArray();
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
     }

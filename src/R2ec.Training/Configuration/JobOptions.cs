@@ -60,6 +60,13 @@ public sealed class JobOptions
         Faults.Validate();
         Cluster.Validate();
         JobOptions.Require(RecPO.RelabelK <= Rollout.GroupSize, "RecPO:RelabelK", $"must not exceed Rollout:GroupSize ({Rollout.GroupSize})", RecPO.RelabelK);
+        // The sampling policy's item probability travels with each trajectory over the whole table (history masked):
+        // the item loss's importance weight needs its softmax over the same items.
+        JobOptions.Require(Learner.MaxStaleness == 0 || RecPO.ItemNegatives == R2ec.RecPO.ItemNegatives.Table, "RecPO:ItemNegatives",
+            $"must be Table when Learner:MaxStaleness > 0 (it is {Learner.MaxStaleness}): the item loss's importance weight compares table softmaxes", RecPO.ItemNegatives);
+        // A node's data plane serves the newest BlobKeepVersions of each kind; the steps in flight sample with s + 1 of them.
+        JobOptions.Require(Cluster.BlobKeepVersions >= Learner.MaxStaleness + 1, "Cluster:BlobKeepVersions",
+            $"must be at least Learner:MaxStaleness + 1 ({Learner.MaxStaleness + 1}): the steps in flight sample with that many weight versions", Cluster.BlobKeepVersions);
     }
 
     internal static void Require(bool condition, string key, string rule, object? value)
@@ -431,9 +438,17 @@ public sealed class LearnerOptions
     [Description("global gradient-norm clip, 0 = off")]
     public double GradClip { get; init; } = 1.0;
 
-    /// <summary>How many versions a group may lag the learner; 0 is the synchronous mode.</summary>
-    [Description("max policy-version lag of a group, 0 = synchronous")]
+    /// <summary>
+    /// The fixed policy-version lag s of the pipelined mode (DESIGN.md §2): step t trains on groups sampled with the
+    /// policy of step t − s exactly, so the requests of step t + s go out while step t learns; 0 is the synchronous
+    /// loop. Lagged groups are corrected with truncated importance weights capped at <see cref="ImportanceCap"/>.
+    /// </summary>
+    [Description("fixed policy-version lag s of the sampled groups, 0 = synchronous")]
     public int MaxStaleness { get; init; }
+
+    /// <summary>Cap c of the truncated importance weights <c>min(π_prox / π_behaviour, c)</c> when <see cref="MaxStaleness"/> &gt; 0.</summary>
+    [Description("cap c of the truncated importance weights of lagged groups")]
+    public double ImportanceCap { get; init; } = 2.0;
 
     /// <summary>Seconds the coordinator waits for a step's groups before re-requesting the missing ones.</summary>
     [Description("seconds before missing groups are re-requested")]
@@ -442,6 +457,9 @@ public sealed class LearnerOptions
     /// <summary>Requests of one (step, user) before the step fails.</summary>
     [Description("attempts per (step, user) before the step fails")]
     public int MaxRequestAttempts { get; init; } = 3;
+
+    /// <summary>The largest lag accepted: each step in flight holds its groups and every replica s + 1 weight versions.</summary>
+    public const int MaxStalenessLimit = 8;
 
     internal void Validate()
     {
@@ -454,7 +472,9 @@ public sealed class LearnerOptions
         JobOptions.Require(RampUpSteps >= 0, "Learner:RampUpSteps", "must be 0 or positive", RampUpSteps);
         JobOptions.Require(WeightDecay is >= 0 and < 1, "Learner:WeightDecay", "must be in [0, 1)", WeightDecay);
         JobOptions.Require(GradClip >= 0 && double.IsFinite(GradClip), "Learner:GradClip", "must be 0 (off) or positive", GradClip);
-        JobOptions.Require(MaxStaleness == 0, "Learner:MaxStaleness", "must be 0: only the synchronous mode is implemented", MaxStaleness);
+        JobOptions.Require(MaxStaleness is >= 0 and <= MaxStalenessLimit, "Learner:MaxStaleness",
+            $"must be in [0, {MaxStalenessLimit}] (every rollout replica keeps s + 1 weight versions)", MaxStaleness);
+        JobOptions.Require(ImportanceCap >= 1 && double.IsFinite(ImportanceCap), "Learner:ImportanceCap", "must be a finite number ≥ 1", ImportanceCap);
         JobOptions.Require(StepDeadlineSeconds > 0 && double.IsFinite(StepDeadlineSeconds), "Learner:StepDeadlineSeconds", "must be a positive number", StepDeadlineSeconds);
         JobOptions.Require(MaxRequestAttempts >= 1, "Learner:MaxRequestAttempts", "must be at least 1", MaxRequestAttempts);
     }

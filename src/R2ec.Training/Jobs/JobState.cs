@@ -14,6 +14,12 @@ namespace R2ec.Training.Jobs;
 /// <param name="Seed">Root of every keyed random stream.</param>
 /// <param name="WithoutReasoningRanks">Test ranks after the recommendation warm-up, or null before.</param>
 /// <param name="ReasoningWithoutRecPORanks">Test ranks of the recommendation warm-up's weights with greedy reasoning, or null before (or in a checkpoint written before the row existed).</param>
+/// <param name="InFlight">
+/// The RecPO steps requested but not yet learned, oldest first (<c>Learner:MaxStaleness</c> = s &gt; 0: steps
+/// <paramref name="Step"/> to <paramref name="Step"/> + s − 1 at a step boundary); <paramref name="DataCursor"/> is past
+/// their samples. A resumed run requests them again at the versions they name, whose weights and item tables the
+/// checkpoint holds, and keyed sampling gives the same groups. Empty or null in the synchronous loop.
+/// </param>
 public sealed record JobState(
     JobStage Stage,
     long Step,
@@ -23,4 +29,12 @@ public sealed record JobState(
     long DataCursor,
     ulong Seed,
     int[]? WithoutReasoningRanks,
-    int[]? ReasoningWithoutRecPORanks = null);
+    int[]? ReasoningWithoutRecPORanks = null,
+    IReadOnlyList<InFlightStep>? InFlight = null);
+
+/// <summary>A RecPO step whose rollouts were requested ahead of its learning (the pipelined mode).</summary>
+/// <param name="Step">The RecPO step (0-based).</param>
+/// <param name="SampleIndices">Its training samples, in request order.</param>
+/// <param name="PolicyVersion">The policy version that samples its groups.</param>
+/// <param name="ItemTableVersion">The item table version its rollouts rank against.</param>
+public sealed record InFlightStep(long Step, ulong[] SampleIndices, ulong PolicyVersion, ulong ItemTableVersion);

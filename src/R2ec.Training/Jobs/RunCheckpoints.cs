@@ -19,7 +19,22 @@ internal sealed class RunCheckpoints(RunDirectory run, JobOptions options)
     private readonly CheckpointStore _store = new(run.Checkpoints, options.Schedule.CheckpointKeep);
 
     /// <summary>The blobs a checkpoint stores besides the state and configuration.</summary>
-    internal sealed record Blobs(byte[] Tokenizer, ReadOnlyMemory<byte> Weights, ReadOnlyMemory<byte> Optimizer, ReadOnlyMemory<byte>? Items);
+    /// <param name="Tokenizer">The tokenizer.</param>
+    /// <param name="Weights">The learner's weights, the state's policy version.</param>
+    /// <param name="Optimizer">The learner's optimizer state.</param>
+    /// <param name="Items">The current item table, when one exists.</param>
+    /// <param name="InFlight">
+    /// The weights and item tables the steps in flight sample with (<see cref="JobState.InFlight"/>), by file name
+    /// (<see cref="InFlightWeightsFile"/>, <see cref="InFlightItemsFile"/>); null or empty in the synchronous loop.
+    /// </param>
+    internal sealed record Blobs(byte[] Tokenizer, ReadOnlyMemory<byte> Weights, ReadOnlyMemory<byte> Optimizer, ReadOnlyMemory<byte>? Items,
+        IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? InFlight = null);
+
+    /// <summary>The checkpoint file of the weights of policy version <paramref name="version"/> that a step in flight samples with.</summary>
+    public static string InFlightWeightsFile(ulong version) => $"weights-v{version.ToString(CultureInfo.InvariantCulture)}.bin";
+
+    /// <summary>The checkpoint file of the item table version <paramref name="version"/> that a step in flight ranks against.</summary>
+    public static string InFlightItemsFile(ulong version) => $"items-v{version.ToString(CultureInfo.InvariantCulture)}.bin";
 
     /// <summary>Where a run that has no checkpoint starts.</summary>
     public JobState Initial() => new(JobStage.Tokenizer, 0, false, 0, 0, 0, options.Run.Seed, null);
@@ -69,6 +84,8 @@ internal sealed class RunCheckpoints(RunDirectory run, JobOptions options)
         };
         if (blobs.Items is { } items)
             files["items.bin"] = items;
+        foreach (var (name, content) in blobs.InFlight ?? new Dictionary<string, ReadOnlyMemory<byte>>())
+            files.Add(name, content);
         _store.Save(JobStages.Name(state.Stage), state.Step, state.StageCompleted, files, Metadata(state));
     }
 

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Akka.Actor;
 using R2ec.Shared;
 using R2ec.Training.Actors;
+using R2ec.Training.Checkpoints;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Learning;
 using R2ec.Training.Messages;
@@ -100,16 +101,28 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             state = await PublishAsync(state);
         var stageClock = Stopwatch.StartNew();
         var startStep = state.Step;
+        // Resumed with steps in flight: request them again at their recorded versions (keyed sampling, same groups).
+        // A smaller lag than the checkpoint's would let the learner forget the weights those steps sample with.
+        if ((state.InFlight?.Count ?? 0) > options.Learner.MaxStaleness)
+            throw new CheckpointException($"the checkpoint at RecPO step {state.Step} has {state.InFlight!.Count} steps in flight, " +
+                $"written with Learner:MaxStaleness={state.InFlight.Count}, but this run has Learner:MaxStaleness={options.Learner.MaxStaleness}; " +
+                "resume with the lag it was written with");
+        foreach (var inFlight in state.InFlight ?? [])
+            Prefetch(inFlight);
         for (var step = state.Step; step < steps; step++)
         {
             if (cancellation.IsCancellationRequested)
                 return await InterruptAsync(state);
-            var (indices, next) = NextBatch(order, state.DataCursor, options.Learner.UsersPerStep);
+            state = TopUp(state, order, step, steps);
+            var head = state.InFlight![0];
+            if (head.Step != step)
+                throw new InvalidOperationException($"RecPO step {step} is due, but the oldest step in flight is {head.Step}");
             var lr = LearningRates.At(step, steps, options.Learner.LearningRate, options.Learner.RampUpSteps, options.Learner.Schedule);
             // The coordinator answers within deadline × attempts plus the learning time: StepFailed when groups stay missing.
+            // A prefetched step samples at the versions of its prefetch; the versions here are the learner's current ones.
             var answer = await refs.AskAsync<IMessage>(refs.Coordinator, new RunStep
             {
-                Step = (ulong)step, SampleIndices = { indices }, PolicyVersion = state.PolicyVersion,
+                Step = (ulong)step, SampleIndices = { head.SampleIndices }, PolicyVersion = state.PolicyVersion,
                 ItemTableVersion = state.ItemTableVersion, LearningRate = lr,
             }, LongAsk);
             var completed = answer switch
@@ -121,7 +134,8 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             };
             state = state with
             {
-                Step = step + 1, DataCursor = next, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
+                Step = step + 1, PolicyVersion = completed.PolicyVersion, ItemTableVersion = completed.ItemTableVersion,
+                InFlight = state.InFlight.Skip(1).ToArray(),
             };
             var m = completed.Metrics;
             RecPOSteps.Add(m);
@@ -131,10 +145,10 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
                 "token loss {TokenLoss:F4}, item loss {ItemLoss:F4}, clip {ClipFraction:F3}, KL {ApproxKl:F5}, grad norm {GradNorm:F3}, " +
                 "{TokensPerSecond:F0} tokens/s, rollout {RolloutSeconds:F3} s, reward {RewardSeconds:F4} s, learn {LearnSeconds:F3} s, " +
                 "broadcast {BroadcastSeconds:F3} s, step {StepSeconds:F3} s, idle rollout {RolloutIdleRatio:P0} reward {RewardIdleRatio:P0} learner {LearnerIdleRatio:P0}, " +
-                "version {PolicyVersion} lag {MaxVersionLag}, re-requests {Rerequests}",
+                "version {PolicyVersion} lag {MaxVersionLag}, capped importance weights: tokens {CappedTokenFraction:P1} items {CappedItemFraction:P1}, re-requests {Rerequests}",
                 step + 1, steps, m.RewardMean, m.RewardStd, m.AdvantageMean, m.AdvantageStd, m.TokenLoss, m.ItemLoss, m.ClipFraction,
                 m.ApproxKl, m.GradNorm, m.TokensPerSecond, m.RolloutSeconds, m.RewardSeconds, m.LearnSeconds, m.BroadcastSeconds,
-                m.StepSeconds, m.RolloutIdleRatio, m.RewardIdleRatio, m.LearnerIdleRatio, completed.PolicyVersion, m.MaxVersionLag, m.Rerequests);
+                m.StepSeconds, m.RolloutIdleRatio, m.RewardIdleRatio, m.LearnerIdleRatio, completed.PolicyVersion, m.MaxVersionLag, m.CappedTokenFraction, m.CappedItemFraction, m.Rerequests);
             owner.Report(new JobProgress(JobStage.RecPO, step + 1, steps, m.TokenLoss + m.ItemLoss, m.RewardMean, m.TokenLoss, m.ItemLoss,
                 m.TokensPerSecond, owner.Elapsed, Eta(stageClock, step + 1 - startStep, steps - step - 1)));
             owner.Completed(JobStage.RecPO, step + 1);
@@ -147,6 +161,34 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
         }
         return await CheckpointAsync(state with { StageCompleted = true }, newVersion: false);
     }
+
+    /// <summary>
+    /// Requests every step up to <paramref name="step"/> + s (<c>Learner:MaxStaleness</c>) not yet in flight, at the
+    /// versions current now, so that step t + s samples with the policy that step t starts from: a fixed lag whatever
+    /// the timing. The synchronous loop requests only <paramref name="step"/> itself, through its RunStep.
+    /// </summary>
+    private JobState TopUp(JobState state, SampleOrder order, long step, long steps)
+    {
+        var lag = job.Options.Learner.MaxStaleness;
+        var inFlight = (state.InFlight ?? []).ToList();
+        var cursor = state.DataCursor;
+        for (var next = inFlight.Count == 0 ? step : inFlight[^1].Step + 1; next <= step + lag && next < steps; next++)
+        {
+            var (indices, after) = NextBatch(order, cursor, job.Options.Learner.UsersPerStep);
+            cursor = after;
+            var requested = new InFlightStep(next, indices, state.PolicyVersion, state.ItemTableVersion);
+            inFlight.Add(requested);
+            if (lag > 0)
+                Prefetch(requested);
+        }
+        return state with { DataCursor = cursor, InFlight = inFlight };
+    }
+
+    private void Prefetch(InFlightStep step) =>
+        refs.Coordinator.Tell(new PrefetchStep
+        {
+            Step = (ulong)step.Step, SampleIndices = { step.SampleIndices }, PolicyVersion = step.PolicyVersion, ItemTableVersion = step.ItemTableVersion,
+        });
 
     private async Task ValidateAsync(JobState state)
     {
@@ -174,12 +216,30 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
         var snapshot = await refs.AskAsync<Snapshot>(refs.Learner, new SnapshotRequest { AdvanceVersion = newVersion, IncludeOptimizer = true }, LongAsk);
         state = state with { PolicyVersion = snapshot.Version };
         var items = job.Store.Find(JobContext.ItemsKind, state.ItemTableVersion) is { } table ? job.Store.Fetch(table) : (ReadOnlyMemory<byte>?)null;
-        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items));
+        checkpoints.Save(state, new RunCheckpoints.Blobs(job.Tokenizer, job.Store.Fetch(snapshot.Weights), job.Store.Fetch(snapshot.Optimizer), items,
+            InFlightBlobs(state)));
         _lastCheckpoint = (state.Stage, state.Step, state.StageCompleted);
         log.Information("Checkpoint written: stage {Stage:l}, step {Step}, completed {StageCompleted}, policy version {PolicyVersion}",
             JobStages.Name(state.Stage), state.Step, state.StageCompleted, state.PolicyVersion);
         return state;
     }
+
+    /// <summary>The older weights and item tables the steps in flight sample with, so that a resumed run requests them again.</summary>
+    private Dictionary<string, ReadOnlyMemory<byte>> InFlightBlobs(JobState state)
+    {
+        var files = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        foreach (var step in state.InFlight ?? [])
+        {
+            if (step.PolicyVersion != state.PolicyVersion)
+                files.TryAdd(RunCheckpoints.InFlightWeightsFile(step.PolicyVersion), job.Store.Fetch(Held(JobContext.WeightsKind, step.PolicyVersion, step.Step)));
+            if (step.ItemTableVersion != state.ItemTableVersion)
+                files.TryAdd(RunCheckpoints.InFlightItemsFile(step.ItemTableVersion), job.Store.Fetch(Held(JobContext.ItemsKind, step.ItemTableVersion, step.Step)));
+        }
+        return files;
+    }
+
+    private BlobRef Held(string kind, ulong version, long step) =>
+        job.Store.Find(kind, version) ?? throw new InvalidOperationException($"{kind} version {version}, which RecPO step {step} in flight samples with, is not on the data plane");
 
     /// <summary>
     /// The next <paramref name="size"/> distinct samples from the stream at <paramref name="cursor"/>: a batch that

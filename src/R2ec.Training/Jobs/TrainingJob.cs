@@ -141,6 +141,14 @@ public sealed class TrainingJob
             var optimizer = store.Put(JobContext.OptimizerKind, state.PolicyVersion, _checkpoints.Read(resumed, "optimizer.bin"));
             if (resumed.Files.Any(f => f.Name == "items.bin"))
                 store.Put(JobContext.ItemsKind, state.ItemTableVersion, _checkpoints.Read(resumed, "items.bin"));
+            // The older versions the steps in flight sample with (Learner:MaxStaleness > 0): they are requested again.
+            foreach (var step in state.InFlight ?? [])
+            {
+                if (step.PolicyVersion != state.PolicyVersion)
+                    store.Put(JobContext.WeightsKind, step.PolicyVersion, _checkpoints.Read(resumed, RunCheckpoints.InFlightWeightsFile(step.PolicyVersion)));
+                if (step.ItemTableVersion != state.ItemTableVersion)
+                    store.Put(JobContext.ItemsKind, step.ItemTableVersion, _checkpoints.Read(resumed, RunCheckpoints.InFlightItemsFile(step.ItemTableVersion)));
+            }
             await refs.AskAsync<Snapshot>(refs.Learner, new RestoreRequest { Version = state.PolicyVersion, Weights = weights, Optimizer = optimizer }, LongAsk);
             log.Information("Restored policy version {Version} and item table {ItemTable} from checkpoint", state.PolicyVersion, state.ItemTableVersion);
         }

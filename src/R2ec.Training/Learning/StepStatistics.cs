@@ -14,7 +14,7 @@ public static class StepStatistics
         var (rewardMean, rewardStd) = MeanStd(rewards);
         var (advMean, advStd) = MeanStd(advantages);
         var stepped = miniBatches.Where(m => m.GradNorm > 0).ToList();
-        return new StepMetrics
+        var metrics = new StepMetrics
         {
             RewardMean = rewardMean,
             RewardStd = rewardStd,
@@ -31,7 +31,11 @@ public static class StepStatistics
             GeneratedTokens = (ulong)groups.Sum(g => (long)g.Group.GeneratedTokens),
             RolloutComputeSeconds = groups.Sum(g => g.Group.ComputeSeconds),
             RewardSeconds = groups.Sum(g => g.RewardSeconds),
+            CappedTokenFraction = miniBatches.Count == 0 ? 0 : miniBatches.Average(m => m.CappedTokenFraction),
+            CappedItemFraction = miniBatches.Count == 0 ? 0 : miniBatches.Average(m => m.CappedItemFraction),
         };
+        metrics.VersionLags.AddRange(groups.Select(g => learnerVersion - Math.Min(learnerVersion, g.Group.PolicyVersion)));
+        return metrics;
     }
 
     /// <summary>Mean and population standard deviation (0, 0 for none).</summary>

@@ -16,6 +16,7 @@ public static class JobMessages
         ItemTablePublished.Descriptor,
         StepCompleted.Descriptor,
         RunStep.Descriptor,
+        PrefetchStep.Descriptor,
         StepDeadline.Descriptor,
         LearnStep.Descriptor,
         StepFailed.Descriptor,

@@ -56,10 +56,11 @@ internal sealed class ClusterRun : IDisposable
 
     /// <summary>
     /// Starts a rollout process on ports the system picks (no two processes race for one); returns once it is a
-    /// member, with the address it announced. Its Debug log names every rollout request it takes.
+    /// member, with the address it announced. Its Debug log names every rollout request it takes. <paramref name="settings"/>
+    /// go on top of the tiny job's.
     /// </summary>
-    public Task<Node> StartWorkerAsync(string node) =>
-        StartAsync(node, ["node", "--role", "rollout", "--node", node, .. Arguments(0), "--set", "Logging:MinimumLevel=Debug"]);
+    public Task<Node> StartWorkerAsync(string node, params (string Key, string Value)[] settings) =>
+        StartAsync(node, ["node", "--role", "rollout", "--node", node, .. Arguments(0), "--set", "Logging:MinimumLevel=Debug", .. TinyJob.Set(settings)]);
 
     public static string WorkerName(int i) => $"rollout-{i}";
 

@@ -45,4 +45,33 @@ public abstract class ProcessTest
         var e = JsonDocument.Parse(line).RootElement;
         return (e.GetProperty("Step").GetInt64(), e.GetProperty("Samples")[0].GetInt64());
     }
+
+    /// <summary>
+    /// In each of <paramref name="steps"/> (RecPO, 0-based), kills with SIGKILL whichever of <paramref name="workers"/>
+    /// first logs a rollout request of that step or later (the request it holds is in flight), and replaces it with a
+    /// fresh process (new name, new port, <paramref name="settings"/> on top of the tiny job's), as a Deployment would.
+    /// Returns each killed node with the (step, sample) it held.
+    /// </summary>
+    private protected async Task<List<(Node Node, long Step, long Sample)>> KillWorkersAsync(ClusterRun run, Node[] workers, IEnumerable<int> steps,
+        params (string Key, string Value)[] settings)
+    {
+        var next = workers.Length;
+        var killed = new List<(Node Node, long Step, long Sample)>();
+        foreach (var step in steps)
+        {
+            using var others = new CancellationTokenSource();
+            var waits = workers.Select(w => w.Process.WaitForLineAsync(l => RequestOf(l) is { } r && r.Step >= step, RunTimeout,
+                $"a rollout request of step {step} or later", fresh: true, others.Token)).ToList();
+            var first = await Task.WhenAny(waits);
+            var victim = waits.IndexOf(first);
+            workers[victim].Process.Kill();
+            await others.CancelAsync();
+            await Task.WhenAll(waits.Where(w => w != first).Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
+            var request = RequestOf(await first)!.Value;
+            killed.Add((workers[victim], request.Step, request.Sample));
+            TestContext.Out.WriteLine($"killed {workers[victim].Process.Name} ({workers[victim].Address}) holding step {request.Step}, sample {request.Sample}");
+            workers[victim] = await run.StartWorkerAsync(ClusterRun.WorkerName(next++), settings);
+        }
+        return killed;
+    }
 }

@@ -12,10 +12,17 @@ internal static class TinyJob
     public const int UsersPerStep = 4;
     public const int CheckpointInterval = 2;
 
-    private static readonly Lazy<Task<RunRecord>> ReferenceRun = new(RunReferenceAsync);
+    /// <summary>The pipelined mode at lag 1 (<c>Learner:MaxStaleness=1</c>).</summary>
+    public static readonly (string Key, string Value)[] Pipelined = [("Learner:MaxStaleness", "1")];
+
+    private static readonly Lazy<Task<RunRecord>> ReferenceRun = new(() => RunReferenceAsync());
+    private static readonly Lazy<Task<RunRecord>> PipelinedReferenceRun = new(() => RunReferenceAsync(Pipelined));
 
     /// <summary>The run of <c>r2ec train</c> (every actor in one process, 2 rollout workers as the 2 rollout nodes).</summary>
     public static Task<RunRecord> Reference => ReferenceRun.Value;
+
+    /// <summary>The reference run with <see cref="Pipelined"/> settings.</summary>
+    public static Task<RunRecord> PipelinedReference => PipelinedReferenceRun.Value;
 
     public static IEnumerable<string> Settings(string outputDirectory) => Set(
         ("Data:SyntheticUsers", "30"), ("Data:SyntheticItems", "40"), ("Data:HistoryWindow", "5"), ("Data:EvalUsers", "10"),
@@ -32,12 +39,12 @@ internal static class TinyJob
     public static IEnumerable<string> Set(params (string Key, string Value)[] settings) =>
         settings.SelectMany(s => new[] { "--set", $"{s.Key}={s.Value}" });
 
-    private static async Task<RunRecord> RunReferenceAsync()
+    private static async Task<RunRecord> RunReferenceAsync(params (string Key, string Value)[] extra)
     {
         var directory = Directory.CreateTempSubdirectory("r2ec-reference-").FullName;
         var runs = Path.Combine(directory, "runs");
         using var train = NodeProcess.Start("train",
-            ["train", "--config", Path.Combine(RepoPaths.Root, "cluster-config", "cluster.json"), .. Settings(runs), .. Set(("Rollout:Workers", "2"))],
+            ["train", "--config", Path.Combine(RepoPaths.Root, "cluster-config", "cluster.json"), .. Settings(runs), .. Set(("Rollout:Workers", "2")), .. Set(extra)],
             ClusterRun.Environment);
         var code = await train.WaitForExitAsync(TimeSpan.FromSeconds(180));
         if (code != 0)

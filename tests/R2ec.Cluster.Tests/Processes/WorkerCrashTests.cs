@@ -15,26 +15,9 @@ public sealed class WorkerCrashTests : ProcessTest
         var run = NewRun("proc-worker-kill");
         var learner = await run.StartLearnerAsync();
         var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => run.StartWorkerAsync(ClusterRun.WorkerName(i))));
-        var next = workers.Length;
-
         // Whichever node first takes a rollout request of the step is killed the moment it logs it: the request it
         // holds is in flight. A fresh process (new name, new port) replaces it, as a Deployment would.
-        var killed = new List<(Node Node, long Step, long Sample)>();
-        foreach (var step in KillSteps)
-        {
-            using var others = new CancellationTokenSource();
-            var waits = workers.Select(w => w.Process.WaitForLineAsync(l => RequestOf(l) is { } r && r.Step >= step, RunTimeout,
-                $"a rollout request of step {step} or later", fresh: true, others.Token)).ToList();
-            var first = await Task.WhenAny(waits);
-            var victim = waits.IndexOf(first);
-            workers[victim].Process.Kill();
-            await others.CancelAsync();
-            await Task.WhenAll(waits.Where(w => w != first).Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
-            var request = RequestOf(await first)!.Value;
-            killed.Add((workers[victim], request.Step, request.Sample));
-            TestContext.Out.WriteLine($"killed {workers[victim].Process.Name} ({workers[victim].Address}) holding step {request.Step}, sample {request.Sample}");
-            workers[victim] = await run.StartWorkerAsync(ClusterRun.WorkerName(next++));
-        }
+        var killed = await KillWorkersAsync(run, workers, KillSteps);
 
         Assert.That(await run.WaitForJobAsync(learner, RunTimeout), Is.Zero, "the run completes");
         var record = RunRecord.Read(run.RunDirectory, learner.Process.Stdout);

@@ -77,7 +77,9 @@ public sealed class JobConfigurationTests
     [TestCase("RecPO:Beta=1.5", "'RecPO:Beta' must be in [0, 1]")]
     [TestCase("Run:Seed=-1", "'Run:Seed' (from --set) has value '-1', which is not a valid non-negative integer")]
     [TestCase("GroupSize", "--set 'GroupSize' is not of the form Section:Key=value")]
-    [TestCase("Learner:MaxStaleness=1", "'Learner:MaxStaleness' must be 0")]
+    [TestCase("Learner:MaxStaleness=9", "'Learner:MaxStaleness' must be in [0, 8]")]
+    [TestCase("Learner:MaxStaleness=-1", "'Learner:MaxStaleness' must be in [0, 8]")]
+    [TestCase("Learner:ImportanceCap=0.5", "'Learner:ImportanceCap' must be a finite number ≥ 1")]
     [TestCase("Model:Heads=3", "'Model:Heads' must divide Model:HiddenSize")]
     [TestCase("RecPO:RelabelK=5", "'RecPO:RelabelK' must not exceed Rollout:GroupSize (4)")]
     [TestCase("Learner:OptimizerStepPer=Sometimes", "expected one of MiniBatch, Epoch, Step")]
@@ -86,6 +88,15 @@ public sealed class JobConfigurationTests
     {
         var e = Assert.Throws<ConfigurationException>(() => JobConfiguration.Load(null, [set], NoEnvironment));
         Assert.That(e!.Message, Does.Contain(expected));
+    }
+
+    [TestCase("RecPO:ItemNegatives=InBatch", "'RecPO:ItemNegatives' must be Table when Learner:MaxStaleness > 0")]
+    [TestCase("Cluster:BlobKeepVersions=2", "'Cluster:BlobKeepVersions' must be at least Learner:MaxStaleness + 1 (3)")]
+    public void PipelinedMode_RefusesSettingsItCannotCorrectOrServe(string set, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => JobConfiguration.Load(null, ["Learner:MaxStaleness=2", set], NoEnvironment));
+        Assert.That(e!.Message, Does.Contain(expected));
+        Assert.That(JobConfiguration.Load(null, ["Learner:MaxStaleness=1"], NoEnvironment).Learner.MaxStaleness, Is.EqualTo(1));
     }
 
     [Test]

@@ -38,6 +38,7 @@ public sealed class JobMessagesTests
         yield return new StepCompleted { Step = 4, PolicyVersion = 5, Metrics = new StepMetrics { RewardMean = 0.2, ClipFraction = 0.1, GroupsReceived = 32 } };
         var blob = new BlobRef { Uri = "mem://weights/3", Sha256 = new string('c', 64), SizeBytes = 1000 };
         yield return new RunStep { Step = 2, SampleIndices = { 4, 8 }, PolicyVersion = 3, ItemTableVersion = 3, LearningRate = 1e-4 };
+        yield return new PrefetchStep { Step = 3, SampleIndices = { 5, 9 }, PolicyVersion = 2, ItemTableVersion = 1 };
         yield return new StepDeadline { Step = 2, Attempt = 1 };
         yield return new LearnStep { Step = 2, GroupCount = 8, LearningRate = 1e-4, ItemTableVersion = 3, RolloutSeconds = 0.5, GroupsDropped = 1 };
         yield return new StepFailed { Step = 2, Missing = { 8 }, Attempts = 3, DeadlineSeconds = 60 };

@@ -16,7 +16,7 @@ namespace R2ec.Training.Tests.Support;
 /// </summary>
 internal sealed class RecPOHarness : IDisposable
 {
-    private static readonly string[] Tiny =
+    internal static readonly string[] Tiny =
     [
         "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",
         "Stages:TokenizerVocabulary=320", "Data:HistoryWindow=3", "Learner:GradClip=1", "Learner:WeightDecay=0",

@@ -147,7 +147,7 @@ public sealed class CliAppTests
             string[] sets =
             [
                 "Data:SyntheticUsers=20", "Data:SyntheticItems=30", "Data:HistoryWindow=4", "Data:EvalUsers=4",
-                "Stages:LmWarmupSteps=1", "Stages:RecWarmupSteps=1", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2",
+                "Stages:LmWarmupSteps=1", "Stages:ReasoningColdStartSteps=0", "Stages:RecWarmupSteps=1", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2",
                 "Stages:TokenizerVocabulary=300", "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
                 "Rollout:GroupSize=2", "Rollout:MaxNewTokens=4", "Rollout:Workers=2", "Schedule:EvalInterval=0",
                 "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",

@@ -20,7 +20,6 @@ public sealed class PolicyPrompts
     private readonly Dictionary<Sample, int[]> _userPrompts = new(ReferenceEqualityComparer.Instance);
     private readonly int[]?[] _itemPrompts;
     private readonly Dictionary<Sample, int[]> _rationales = new(ReferenceEqualityComparer.Instance);
-    private readonly bool _recWarmupReads;
 
     /// <summary>Prompts of <paramref name="data"/> in the form <paramref name="options"/> asks for, encoded by <paramref name="tokenizer"/>.</summary>
     public PolicyPrompts(BpeTokenizer tokenizer, TrainingData data, JobOptions options)
@@ -30,8 +29,14 @@ public sealed class PolicyPrompts
         _prompts = R2ecPolicyFactory.Prompts(options);
         Answer = tokenizer.SpecialTokenId(SpecialTokens.Answer);
         _itemPrompts = new int[data.ItemCount][];
-        _recWarmupReads = options.Stages.ReasoningColdStartSteps > 0;
+        KeepsRationale = options.Stages.ReasoningColdStartSteps > 0;
     }
+
+    /// <summary>
+    /// Whether the reasoning cold start is on, so the recommendation warm-up keeps the rationale: it reads the head
+    /// after "prompt rationale &lt;answer&gt;" too and keeps the rationale's LM loss beside the contrastive loss.
+    /// </summary>
+    public bool KeepsRationale { get; }
 
     /// <summary>The tokenizer.</summary>
     public BpeTokenizer Tokenizer => _tokenizer;
@@ -94,7 +99,7 @@ public sealed class PolicyPrompts
     {
         var users = batch.Select(s => (int[])[.. User(s), Answer]).ToList();
         var samples = batch.ToList();
-        if (_recWarmupReads)
+        if (KeepsRationale)
         {
             users.AddRange(batch.Select(s => (int[])[.. User(s), .. Rationale(s), Answer]));
             samples.AddRange(batch);

@@ -140,6 +140,13 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
             var scores = Cosine.Similarity(tape, PolicyForward.LastHidden(tape, _policy, users),
                 PolicyForward.LastHidden(tape, _policy, itemSequences), (float)_options.RecPO.Tau);
             loss = CrossEntropy.Loss(tape, scores, samples.Select(s => targets.IndexOf(s.Target)).ToArray());
+            if (_prompts.KeepsRationale)
+            {
+                // The cold start's rationale loss stays on: contrastive steps alone move the shared weights until the
+                // policy no longer writes its rationale (greedy decoding then loops on one token).
+                var (sequences, starts) = _prompts.ReasoningSequences(batch);
+                loss = Residual.Add(tape, loss, PolicyForward.LmLoss(tape, _policy, sequences, starts));
+            }
         }
         var value = loss.Value.Span[0];
         tape.Backward(loss);

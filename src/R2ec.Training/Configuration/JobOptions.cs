@@ -333,7 +333,7 @@ public sealed class StageOptions
     /// <summary>
     /// Reasoning cold-start steps (DESIGN.md §7, stage 3), 0 = off: teacher-forced LM loss on a rationale built from the
     /// history alone (<see cref="R2ec.Data.Prompts.RationaleBuilder"/>). When on, the recommendation warm-up also trains
-    /// the head after "prompt rationale &lt;answer&gt;" beside "prompt &lt;answer&gt;".
+    /// the head after "prompt rationale &lt;answer&gt;" beside "prompt &lt;answer&gt;" and keeps the rationale's LM loss.
     /// </summary>
     [Description("reasoning cold-start steps (0 = off)")]
     public int ReasoningColdStartSteps { get; init; }

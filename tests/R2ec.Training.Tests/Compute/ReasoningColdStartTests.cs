@@ -81,4 +81,24 @@ public sealed class ReasoningColdStartTests
         Assert.That(first.Tokens, Is.EqualTo(prompts.ReasoningSequences(batch).Sequences.Sum(s => (long)s.Length)));
         Assert.That(last.Loss, Is.LessThan(0.5 * first.Loss), $"cold-start loss {first.Loss:F3} → {last.Loss:F3}");
     }
+
+    [Test]
+    public void Recommendation_warm_up_with_the_cold_start_on_keeps_training_the_rationale()
+    {
+        double RationaleLossAfterRecSteps(int coldStartSteps)
+        {
+            var (options, data, tokenizer) = Setup(coldStartSteps);
+            using var policy = new R2ecPolicyFactory(options).Create(tokenizer, data, seed: 7);
+            var batch = data.Dataset.Train.Take(4).ToList();
+            for (var i = 0; i < 40; i++)
+                policy.WarmUpStep(WarmUpKind.Recommendation, batch, 5e-3);
+            // A step at rate 0 leaves the weights as they are and reports the rationale's loss.
+            return policy.WarmUpStep(WarmUpKind.Reasoning, batch, 0).Loss;
+        }
+
+        var off = RationaleLossAfterRecSteps(0);
+        var on = RationaleLossAfterRecSteps(2);
+
+        Assert.That(on, Is.LessThan(0.7 * off), $"rationale loss after the recommendation warm-up: on {on:F3}, off {off:F3}");
+    }
 }

@@ -144,40 +144,59 @@ public sealed class TorchPolicyCompute : IPolicyCompute
         using (var scope = NewDisposeScope())
         {
             Tensor loss;
-            if (kind == WarmUpKind.Language)
+            if (kind is WarmUpKind.Language or WarmUpKind.Reasoning)
             {
-                // Next-token prediction on the user prompts and on the prompts of their target items.
-                var sequences = batch.Select(_prompts.User).Concat(batch.Select(s => _prompts.Item(s.Target))).ToList();
+                // Next-token prediction on the user prompts and on the prompts of their target items; in the cold
+                // start, on the rationale span (and its <answer>) after each prompt only.
+                List<int[]> sequences;
+                List<int>? starts = null;
+                if (kind == WarmUpKind.Reasoning)
+                    (sequences, starts) = _prompts.ReasoningSequences(batch);
+                else
+                    sequences = batch.Select(_prompts.User).Concat(batch.Select(s => _prompts.Item(s.Target))).ToList();
                 tokens = sequences.Sum(s => (long)s.Length);
-                var requests = new List<(int, int)>();
-                var targets = new List<long>();
-                for (var i = 0; i < sequences.Count; i++)
-                {
-                    for (var p = 1; p < sequences[i].Length; p++)
-                    {
-                        requests.Add((i, p - 1));
-                        targets.Add(sequences[i][p]);
-                    }
-                }
-                var logits = _model.Logits(Gather(sequences, requests)).to(ScalarType.Float32);
-                loss = nn.functional.cross_entropy(logits, tensor(targets.ToArray(), ScalarType.Int64, _model.Device));
+                loss = LmLoss(sequences, starts);
             }
             else
             {
-                // In-batch contrastive: the state after "prompt <answer>" against the target items' embeddings.
-                var users = batch.Select(s => (int[])[.. _prompts.User(s), _prompts.Answer]).ToList();
+                // In-batch contrastive: the state after "prompt <answer>" (and, with the cold start, after
+                // "prompt rationale <answer>") against the target items' embeddings.
+                var (users, samples) = _prompts.RecWarmupUsers(batch);
                 var targets = batch.Select(s => s.Target).Distinct().ToList();
                 var items = targets.Select(_prompts.Item).ToList();
                 tokens = users.Sum(s => (long)s.Length) + items.Sum(s => (long)s.Length);
                 var scores = Cosine(LastHidden(users), LastHidden(items), _options.RecPO.Tau);
-                var labels = batch.Select(s => (long)targets.IndexOf(s.Target)).ToArray();
+                var labels = samples.Select(s => (long)targets.IndexOf(s.Target)).ToArray();
                 loss = nn.functional.cross_entropy(scores, tensor(labels, ScalarType.Int64, _model.Device));
+                if (_prompts.KeepsRationale)
+                {
+                    // The cold start's rationale loss stays on, so the contrastive steps do not unlearn the rationale.
+                    var (sequences, starts) = _prompts.ReasoningSequences(batch);
+                    loss = loss + LmLoss(sequences, starts);
+                }
             }
             value = loss.item<float>();
             loss.backward();
         }
         Step(learningRate, _options.Learner.GradClip);
         return new StepLoss(value, tokens);
+    }
+
+    /// <summary>Mean next-token cross-entropy over each sequence from position <c>starts[i]</c> on (default 1).</summary>
+    private Tensor LmLoss(List<int[]> sequences, List<int>? starts)
+    {
+        var requests = new List<(int, int)>();
+        var targets = new List<long>();
+        for (var i = 0; i < sequences.Count; i++)
+        {
+            for (var p = Math.Max(1, starts?[i] ?? 1); p < sequences[i].Length; p++)
+            {
+                requests.Add((i, p - 1));
+                targets.Add(sequences[i][p]);
+            }
+        }
+        var logits = _model.Logits(Gather(sequences, requests)).to(ScalarType.Float32);
+        return nn.functional.cross_entropy(logits, tensor(targets.ToArray(), ScalarType.Int64, _model.Device));
     }
 
     /// <inheritdoc />

@@ -147,7 +147,7 @@ public sealed class CliAppTests
             string[] sets =
             [
                 "Data:SyntheticUsers=20", "Data:SyntheticItems=30", "Data:HistoryWindow=4", "Data:EvalUsers=4",
-                "Stages:LmWarmupSteps=1", "Stages:RecWarmupSteps=1", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2",
+                "Stages:LmWarmupSteps=1", "Stages:ReasoningColdStartSteps=0", "Stages:RecWarmupSteps=1", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2",
                 "Stages:TokenizerVocabulary=300", "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
                 "Rollout:GroupSize=2", "Rollout:MaxNewTokens=4", "Rollout:Workers=2", "Schedule:EvalInterval=0",
                 "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",
@@ -161,6 +161,41 @@ public sealed class CliAppTests
             Assert.That(error, Does.Match(@"RecPO step 0 failed: samples \d+ still missing after 2 attempts"));
             Assert.That(output, Does.Not.Contain("| R2ec (RecPO) |"), "no table is printed for a failed job");
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMinutes(2)), "the job ended instead of waiting for a driver timeout");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void Experiment_FirstSeed_RunsSeedsFromK_AndRefusesAFirstSeedBelowOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("r2ec-firstseed-");
+        try
+        {
+            string[] sets =
+            [
+                "Data:SyntheticUsers=20", "Data:SyntheticItems=30", "Data:HistoryWindow=4", "Data:EvalUsers=4",
+                "Stages:LmWarmupSteps=1", "Stages:ReasoningColdStartSteps=1", "Stages:RecWarmupSteps=1", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=1",
+                "Stages:TokenizerVocabulary=300", "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
+                "Rollout:GroupSize=2", "Rollout:MaxNewTokens=4", "Rollout:Workers=1", "Schedule:EvalInterval=0",
+                "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",
+                "Engine:Threads=1", "Logging:Format=Json", $"Run:OutputDirectory={dir.FullName}",
+            ];
+            var flags = sets.SelectMany(s => new[] { "--set", s }).ToArray();
+
+            var (code, output, error) = Run(["experiment", "--first-seed", "3", "--seeds", "1", "--name", "e", .. flags]);
+            var (refused, _, refusal) = Run(["experiment", "--first-seed", "0", "--name", "f", .. flags]);
+
+            Assert.That(code, Is.Zero, error);
+            Assert.That(output, Does.Contain("seed 3:"));
+            Assert.That(Directory.Exists(Path.Combine(dir.FullName, "e", "seed-3")), Is.True);
+            Assert.That(Directory.Exists(Path.Combine(dir.FullName, "e", "seed-1")), Is.False);
+            Assert.That(JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "e", "seed-3", "config.json"))).RootElement
+                .GetProperty("Run").GetProperty("Seed").GetInt64(), Is.EqualTo(3));
+            Assert.That(refused, Is.EqualTo(CliApp.ExitUsage));
+            Assert.That(refusal, Does.Contain("--first-seed must be at least 1"));
         }
         finally
         {

@@ -51,7 +51,7 @@ public sealed class FailureMatrixTests
     internal static readonly string[] Tiny =
     [
         "Data:SyntheticUsers=20", "Data:SyntheticItems=30", "Data:HistoryWindow=4", "Data:EvalUsers=4",
-        "Stages:LmWarmupSteps=2", "Stages:RecWarmupSteps=2", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2", "Stages:TokenizerVocabulary=300",
+        "Stages:LmWarmupSteps=2", "Stages:ReasoningColdStartSteps=0", "Stages:RecWarmupSteps=2", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=2", "Stages:TokenizerVocabulary=300",
         "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
         "Rollout:GroupSize=4", "Rollout:MaxNewTokens=8", "Rollout:Workers=1", "Schedule:CheckpointInterval=1", "Schedule:EvalInterval=0",
         "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32", "Model:MaxPositions=1024",

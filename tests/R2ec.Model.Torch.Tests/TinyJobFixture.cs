@@ -23,6 +23,8 @@ internal sealed class TinyJobFixture
         // The golden fixture was recorded with the in-batch item loss; the table negatives share every backend line
         // but the column choice (ItemColumns.For), which the managed tests cover.
         "RecPO:ItemNegatives=InBatch",
+        // Recorded without the reasoning cold start, whose rationale rows the recommendation warm-up would add.
+        "Stages:ReasoningColdStartSteps=0",
     ];
 
     public TinyJobFixture()

@@ -30,7 +30,7 @@ public sealed class TorchJobTests
             "Engine:Backend=Torch", "Engine:Threads=2", "Rollout:Workers=" + workers,
             "Data:SyntheticUsers=24", "Data:SyntheticItems=30", "Data:HistoryWindow=3", "Data:EvalUsers=8",
             "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",
-            "Stages:TokenizerVocabulary=300", "Stages:LmWarmupSteps=2", "Stages:RecWarmupSteps=2", "Stages:WarmupBatchSize=4",
+            "Stages:TokenizerVocabulary=300", "Stages:LmWarmupSteps=2", "Stages:ReasoningColdStartSteps=0", "Stages:RecWarmupSteps=2", "Stages:WarmupBatchSize=4",
             "Stages:RecPOSteps=4", "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
             "Rollout:GroupSize=4", "Rollout:MaxNewTokens=3", "Schedule:CheckpointInterval=1", "Schedule:EvalInterval=0",
         ], new Hashtable());

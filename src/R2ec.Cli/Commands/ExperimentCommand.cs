@@ -29,11 +29,14 @@ public static class ExperimentCommand
     {
         store ??= new ParquetDatasetStore();
         var seeds = new Option<int>("--seeds") { Description = "run the job under Run:Seed = 1..N", DefaultValueFactory = _ => 3 };
+        // Seeds of one experiment may run as parallel processes (seed K alone: --first-seed K --seeds 1).
+        var firstSeed = new Option<int>("--first-seed") { Description = "the first seed: Run:Seed = K..K+N-1", DefaultValueFactory = _ => 1 };
         var control = new Option<bool>("--control") { Description = "also run a no-learning control per seed (RecPO learning rate ≈ 0, same users, same warm-up)" };
         var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "train on a prepared dataset folder (r2ec data prepare)" };
         var name = new Option<string>("--name") { Description = "experiment folder under Run:OutputDirectory (name-2, … when taken)", DefaultValueFactory = _ => "experiment" };
         var command = new Command("experiment", "run the training job under several seeds (and a no-learning control) and aggregate the results");
         command.Options.Add(seeds);
+        command.Options.Add(firstSeed);
         command.Options.Add(control);
         command.Options.Add(dataset);
         command.Options.Add(name);
@@ -43,6 +46,9 @@ public static class ExperimentCommand
             var n = parse.GetValue(seeds);
             if (n < 1)
                 throw new ConfigurationException($"--seeds must be at least 1, got {n}");
+            var k = parse.GetValue(firstSeed);
+            if (k < 1)
+                throw new ConfigurationException($"--first-seed must be at least 1, got {k}");
             var experimentName = parse.GetValue(name)!;
             if (string.IsNullOrWhiteSpace(experimentName) || experimentName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
                 throw new ConfigurationException($"--name '{experimentName}' is not a folder name");
@@ -52,13 +58,13 @@ public static class ExperimentCommand
                 sets.Add($"Data:Dataset={folder.FullName}");
             JobOptions For(int seed, bool isControl) => JobConfiguration.Load(configPath,
                 [.. sets, $"Run:Seed={seed}", .. isControl ? [$"Learner:LearningRate={ControlLearningRate:R}"] : Array.Empty<string>()]);
-            var first = For(1, false);
+            var first = For(k, false);
             var data = TrainCommand.LoadData(first, store);
             var root = Path.GetFullPath(RunDirectory.FreshPath(first.Run.OutputDirectory, experimentName));
             Directory.CreateDirectory(root);
             using var signals = new TerminationSignals(cancel);
             var outcomes = new List<SeedOutcome>();
-            for (var seed = 1; seed <= n; seed++)
+            for (var seed = k; seed < k + n; seed++)
             {
                 var outcome = await RunSeedAsync(seed, For(seed, false), parse.GetValue(control) ? For(seed, true) : null, data, root, output, signals.Token);
                 if (outcome is null)

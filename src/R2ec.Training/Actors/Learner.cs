@@ -151,6 +151,7 @@ internal sealed class Learner : JobActor
         {
             "lm" => WarmUpKind.Language,
             "rec" => WarmUpKind.Recommendation,
+            "reason" => WarmUpKind.Reasoning,
             _ => throw new ArgumentException($"unknown warm-up stage '{warm.Stage}'"),
         };
         var train = Job.Data.Dataset.Train;

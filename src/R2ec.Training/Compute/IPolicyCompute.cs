@@ -95,6 +95,9 @@ public enum WarmUpKind
 
     /// <summary>In-batch contrastive recommendation without reasoning.</summary>
     Recommendation,
+
+    /// <summary>Reasoning cold start: next-token prediction on the history's rationale and <c>&lt;answer&gt;</c> after the prompt.</summary>
+    Reasoning,
 }
 
 /// <summary>The sampling settings and random keys of one group.</summary>

@@ -19,6 +19,7 @@ public sealed class PolicyPrompts
     private readonly PromptOptions _prompts;
     private readonly Dictionary<Sample, int[]> _userPrompts = new(ReferenceEqualityComparer.Instance);
     private readonly int[]?[] _itemPrompts;
+    private readonly Dictionary<Sample, int[]> _rationales = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Prompts of <paramref name="data"/> in the form <paramref name="options"/> asks for, encoded by <paramref name="tokenizer"/>.</summary>
     public PolicyPrompts(BpeTokenizer tokenizer, TrainingData data, JobOptions options)
@@ -28,7 +29,14 @@ public sealed class PolicyPrompts
         _prompts = R2ecPolicyFactory.Prompts(options);
         Answer = tokenizer.SpecialTokenId(SpecialTokens.Answer);
         _itemPrompts = new int[data.ItemCount][];
+        KeepsRationale = options.Stages.ReasoningColdStartSteps > 0;
     }
+
+    /// <summary>
+    /// Whether the reasoning cold start is on, so the recommendation warm-up keeps the rationale: it reads the head
+    /// after "prompt rationale &lt;answer&gt;" too and keeps the rationale's LM loss beside the contrastive loss.
+    /// </summary>
+    public bool KeepsRationale { get; }
 
     /// <summary>The tokenizer.</summary>
     public BpeTokenizer Tokenizer => _tokenizer;
@@ -53,6 +61,51 @@ public sealed class PolicyPrompts
     /// <summary>The item prompt of item <paramref name="item"/> (1..N), ending in <c>&lt;answer&gt;</c>.</summary>
     public int[] Item(int item) =>
         _itemPrompts[item - 1] ??= ItemEncoder.ItemPrompt(_tokenizer, R2ecPolicyFactory.Messages(PromptBuilder.ItemPrompt(_data.Dataset.Item(item), _prompts)));
+
+    /// <summary>
+    /// The cold start's rationale of <paramref name="sample"/> (<see cref="RationaleBuilder"/>, from the history the
+    /// prompt shows, never the target), encoded, without the closing <c>&lt;answer&gt;</c>.
+    /// </summary>
+    public int[] Rationale(Sample sample)
+    {
+        if (!_rationales.TryGetValue(sample, out var ids))
+            _rationales[sample] = ids = _tokenizer.Encode(RationaleBuilder.Build(sample, _data.Dataset.Item, _prompts.MaxHistory));
+        return ids;
+    }
+
+    /// <summary>
+    /// The cold start's sequences, "prompt rationale &lt;answer&gt;", each with the position its loss starts at: the
+    /// first rationale token, so only the reasoning span and the <c>&lt;answer&gt;</c> that ends it are learned.
+    /// </summary>
+    public (List<int[]> Sequences, List<int> LossStart) ReasoningSequences(IReadOnlyList<Sample> batch)
+    {
+        var sequences = new List<int[]>(batch.Count);
+        var starts = new List<int>(batch.Count);
+        foreach (var sample in batch)
+        {
+            var prompt = User(sample);
+            sequences.Add([.. prompt, .. Rationale(sample), Answer]);
+            starts.Add(prompt.Length);
+        }
+        return (sequences, starts);
+    }
+
+    /// <summary>
+    /// The recommendation warm-up's user sequences and each one's sample: "prompt &lt;answer&gt;" for every sample and,
+    /// when the reasoning cold start is on, also "prompt rationale &lt;answer&gt;", so the head learns to read the
+    /// reasoning as well as the state right after the prompt (the "without reasoning" row keeps its training).
+    /// </summary>
+    public (List<int[]> Users, List<Sample> Samples) RecWarmupUsers(IReadOnlyList<Sample> batch)
+    {
+        var users = batch.Select(s => (int[])[.. User(s), Answer]).ToList();
+        var samples = batch.ToList();
+        if (KeepsRationale)
+        {
+            users.AddRange(batch.Select(s => (int[])[.. User(s), .. Rationale(s), Answer]));
+            samples.AddRange(batch);
+        }
+        return (users, samples);
+    }
 
     /// <summary>The reasoning sampling options of a group.</summary>
     public SamplingOptions Sampling(in GroupSampling sampling) =>

@@ -122,16 +122,31 @@ internal sealed class R2ecPolicyCompute : IPolicyCompute
             tokens = sequences.Sum(s => (long)s.Length);
             loss = PolicyForward.LmLoss(tape, _policy, sequences);
         }
+        else if (kind == WarmUpKind.Reasoning)
+        {
+            // Teacher-forced rationale: the loss covers the reasoning span and its closing <answer> only.
+            var (sequences, starts) = _prompts.ReasoningSequences(batch);
+            tokens = sequences.Sum(s => (long)s.Length);
+            loss = PolicyForward.LmLoss(tape, _policy, sequences, starts);
+        }
         else
         {
-            // In-batch contrastive: the state after "prompt <answer>" against the target items' embeddings.
-            var users = batch.Select(s => (int[])[.. _prompts.User(s), _prompts.Answer]).ToList();
+            // In-batch contrastive: the state after "prompt <answer>" (and, with the cold start, after
+            // "prompt rationale <answer>") against the target items' embeddings.
+            var (users, samples) = _prompts.RecWarmupUsers(batch);
             var targets = batch.Select(s => s.Target).Distinct().ToList();
             var itemSequences = targets.Select(_prompts.Item).ToList();
             tokens = users.Sum(s => (long)s.Length) + itemSequences.Sum(s => (long)s.Length);
             var scores = Cosine.Similarity(tape, PolicyForward.LastHidden(tape, _policy, users),
                 PolicyForward.LastHidden(tape, _policy, itemSequences), (float)_options.RecPO.Tau);
-            loss = CrossEntropy.Loss(tape, scores, batch.Select(s => targets.IndexOf(s.Target)).ToArray());
+            loss = CrossEntropy.Loss(tape, scores, samples.Select(s => targets.IndexOf(s.Target)).ToArray());
+            if (_prompts.KeepsRationale)
+            {
+                // The cold start's rationale loss stays on: contrastive steps alone move the shared weights until the
+                // policy no longer writes its rationale (greedy decoding then loops on one token).
+                var (sequences, starts) = _prompts.ReasoningSequences(batch);
+                loss = Residual.Add(tape, loss, PolicyForward.LmLoss(tape, _policy, sequences, starts));
+            }
         }
         var value = loss.Value.Span[0];
         tape.Backward(loss);

@@ -351,6 +351,14 @@ public sealed class StageOptions
     [Description("LM warm-up steps")]
     public int LmWarmupSteps { get; init; } = 100;
 
+    /// <summary>
+    /// Reasoning cold-start steps (DESIGN.md §7, stage 3), 0 = off: teacher-forced LM loss on a rationale built from the
+    /// history alone (<see cref="R2ec.Data.Prompts.RationaleBuilder"/>). When on, the recommendation warm-up also trains
+    /// the head after "prompt rationale &lt;answer&gt;" beside "prompt &lt;answer&gt;" and keeps the rationale's LM loss.
+    /// </summary>
+    [Description("reasoning cold-start steps (0 = off)")]
+    public int ReasoningColdStartSteps { get; init; }
+
     /// <summary>In-batch contrastive steps without reasoning (the "w/o reasoning" baseline).</summary>
     [Description("recommendation warm-up steps")]
     public int RecWarmupSteps { get; init; } = 400;
@@ -368,6 +376,7 @@ public sealed class StageOptions
         JobOptions.Require(TokenizerVocabulary >= 300, "Stages:TokenizerVocabulary", "must be at least 300 (256 bytes plus specials and merges)", TokenizerVocabulary);
         JobOptions.Require(LmWarmupSteps >= 0, "Stages:LmWarmupSteps", "must be 0 or positive", LmWarmupSteps);
         JobOptions.Require(RecWarmupSteps >= 0, "Stages:RecWarmupSteps", "must be 0 or positive", RecWarmupSteps);
+        JobOptions.Require(ReasoningColdStartSteps >= 0, "Stages:ReasoningColdStartSteps", "must be 0 (off) or positive", ReasoningColdStartSteps);
         JobOptions.Require(WarmupBatchSize >= 2, "Stages:WarmupBatchSize", "must be at least 2 (the contrastive loss needs in-batch negatives)", WarmupBatchSize);
         JobOptions.Require(RecPOSteps >= 0, "Stages:RecPOSteps", "must be 0 or positive", RecPOSteps);
     }

@@ -14,6 +14,13 @@ public enum JobStage
 
     /// <summary>RecPO on the actors.</summary>
     RecPO,
+
+    /// <summary>
+    /// Reasoning cold start: teacher-forced LM loss on a rationale built from the history alone. It runs between
+    /// <see cref="LmWarmup"/> and <see cref="RecWarmup"/> (see <see cref="JobStages.Next"/>) but is numbered last, so the
+    /// other stages keep the numbers their sample orders are keyed by and older checkpoints keep reading.
+    /// </summary>
+    ReasoningColdStart,
 }
 
 /// <summary>Names of stages in checkpoints, logs and metrics.</summary>
@@ -26,6 +33,17 @@ public static class JobStages
         JobStage.LmWarmup => "lmwarmup",
         JobStage.RecWarmup => "recwarmup",
         JobStage.RecPO => "recpo",
+        JobStage.ReasoningColdStart => "coldstart",
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
+    };
+
+    /// <summary>The stage that runs after <paramref name="stage"/> (RecPO is the last).</summary>
+    public static JobStage Next(JobStage stage) => stage switch
+    {
+        JobStage.Tokenizer => JobStage.LmWarmup,
+        JobStage.LmWarmup => JobStage.ReasoningColdStart,
+        JobStage.ReasoningColdStart => JobStage.RecWarmup,
+        JobStage.RecWarmup => JobStage.RecPO,
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "no stage follows"),
     };
 }

@@ -31,11 +31,12 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             {
                 if (state.Stage == JobStage.RecPO)
                     return state;
-                state = state with { Stage = state.Stage + 1, Step = 0, StageCompleted = false, DataCursor = 0 };
+                state = state with { Stage = JobStages.Next(state.Stage), Step = 0, StageCompleted = false, DataCursor = 0 };
             }
             state = state.Stage switch
             {
                 JobStage.LmWarmup => await WarmUpAsync(state, "lm", job.Options.Stages.LmWarmupSteps),
+                JobStage.ReasoningColdStart => await WarmUpAsync(state, "reason", job.Options.Stages.ReasoningColdStartSteps),
                 JobStage.RecWarmup => await WarmUpAsync(state, "rec", job.Options.Stages.RecWarmupSteps),
                 JobStage.RecPO => await RecPOAsync(state),
                 _ => throw new InvalidOperationException($"stage {state.Stage} does not run on the actors"),
@@ -58,7 +59,8 @@ internal sealed class StageRunner(TrainingJob owner, RunCheckpoints checkpoints,
             if (cancellation.IsCancellationRequested)
                 return await InterruptAsync(state);
             var (indices, next) = NextBatch(order, state.DataCursor, batchSize);
-            var peak = state.Stage == JobStage.LmWarmup ? learner.LmWarmupLearningRate : learner.RecWarmupLearningRate;
+            // The cold start is LM training on the rationale span, at the LM warm-up's rate.
+            var peak = state.Stage is JobStage.LmWarmup or JobStage.ReasoningColdStart ? learner.LmWarmupLearningRate : learner.RecWarmupLearningRate;
             var lr = LearningRates.At(step, steps, peak, learner.RampUpSteps, learner.Schedule);
             var stepClock = Stopwatch.StartNew();
             var done = await refs.AskAsync<WarmUpDone>(refs.Learner, 

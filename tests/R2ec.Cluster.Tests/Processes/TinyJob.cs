@@ -26,7 +26,7 @@ internal static class TinyJob
 
     public static IEnumerable<string> Settings(string outputDirectory) => Set(
         ("Data:SyntheticUsers", "30"), ("Data:SyntheticItems", "40"), ("Data:HistoryWindow", "5"), ("Data:EvalUsers", "10"),
-        ("Stages:LmWarmupSteps", "3"), ("Stages:RecWarmupSteps", "3"), ("Stages:WarmupBatchSize", "4"),
+        ("Stages:LmWarmupSteps", "3"), ("Stages:ReasoningColdStartSteps", "0"), ("Stages:RecWarmupSteps", "3"), ("Stages:WarmupBatchSize", "4"),
         ("Stages:RecPOSteps", RecPOSteps.ToString()), ("Stages:TokenizerVocabulary", "300"),
         ("Learner:UsersPerStep", UsersPerStep.ToString()), ("Learner:MiniBatchSize", "8"), ("Learner:RampUpSteps", "1"),
         // Long enough answers that a worker killed on taking a request dies while it samples.

@@ -53,4 +53,27 @@ public sealed class RealPolicyJobTests
         Assert.That(Metrics(resumed), Is.EqualTo(Metrics(one)));
         Assert.That(one.Rows.Single(r => r.Method == TrainingJob.WithRecPO).Users, Is.EqualTo(12));
     }
+
+    [Test]
+    public async Task ReasoningColdStart_RunsBetweenTheWarmUps_AndAnInterruptedRunResumesInItToTheSameMetrics()
+    {
+        string[] coldStart = ["Rollout:Workers=1", "Stages:ReasoningColdStartSteps=4"];
+        var whole = await Run(Path.Combine(_dir, "whole"), coldStart);
+        using var stop = new CancellationTokenSource();
+        var cut = Path.Combine(_dir, "cut");
+        var interrupted = await Run(cut, coldStart, stop, (stage, step) =>
+        {
+            if (stage == JobStage.ReasoningColdStart && step == 2) stop.Cancel();
+        });
+        var resumed = await Run(cut, coldStart);
+
+        Assert.That(interrupted.Completed, Is.False);
+        Assert.That(interrupted.State.Stage, Is.EqualTo(JobStage.ReasoningColdStart));
+        Assert.That(whole.Completed && resumed.Completed, Is.True);
+        Assert.That(Metrics(resumed), Is.EqualTo(Metrics(whole)));
+        // The stages in the order they ran: the cold start after the LM warm-up, before the recommendation warm-up.
+        var lines = File.ReadAllLines(whole.Run.Metrics).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("stage").GetString()).ToList();
+        Assert.That(lines.Distinct().Take(3), Is.EqualTo(new[] { "lmwarmup", "coldstart", "recwarmup" }));
+        Assert.That(lines.Count(l => l == "coldstart"), Is.EqualTo(4));
+    }
 }

@@ -147,9 +147,10 @@ public sealed class TrainingJobTests
 
     [TestCase(JobStage.LmWarmup, 2)]
     [TestCase(JobStage.RecPO, 3)]
-    public async Task Interrupted_AfterStepK_AndResumed_GivesTheFinalMetricsOfAnUninterruptedRun(JobStage stage, long k)
+    [TestCase(JobStage.ReasoningColdStart, 2, 3)]
+    public async Task Interrupted_AfterStepK_AndResumed_GivesTheFinalMetricsOfAnUninterruptedRun(JobStage stage, long k, int coldStartSteps = 0)
     {
-        var options = TinyJob.Options();
+        var options = TinyJob.Options($"Stages:ReasoningColdStartSteps={coldStartSteps}");
         var uninterrupted = await TinyJob.Create(options, Path.Combine(_dir, "whole")).RunAsync();
 
         using var stop = new CancellationTokenSource();

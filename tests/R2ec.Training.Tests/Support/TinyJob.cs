@@ -12,7 +12,7 @@ internal static class TinyJob
     public static JobOptions Options(params string[] sets) => JobConfiguration.Load(null,
     [
         "Data:SyntheticUsers=30", "Data:SyntheticItems=40", "Data:HistoryWindow=5",
-        "Stages:LmWarmupSteps=3", "Stages:RecWarmupSteps=3", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=5",
+        "Stages:LmWarmupSteps=3", "Stages:ReasoningColdStartSteps=0", "Stages:RecWarmupSteps=3", "Stages:WarmupBatchSize=4", "Stages:RecPOSteps=5",
         "Learner:UsersPerStep=4", "Learner:MiniBatchSize=6", "Learner:PpoEpochs=2", "Learner:RampUpSteps=1",
         "Rollout:GroupSize=4", "Rollout:MaxNewTokens=4", "Rollout:Workers=2",
         "Schedule:CheckpointInterval=2", "Schedule:EvalInterval=2", "Schedule:EvalValidUsers=8",

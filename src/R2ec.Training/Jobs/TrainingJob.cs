@@ -216,7 +216,13 @@ public sealed class TrainingJob
     // seconds, so a resumed job retrains it to the same weights bit for bit and nothing of it needs a checkpoint.
     private MetricsRow SasRecRow(IReadOnlyList<R2ec.Data.Datasets.Sample> samples, JobState state, ILogger log)
     {
-        var (model, training) = SasRecBaseline.Train(_data, _options.Baselines, _options.Data.HistoryWindow, state.Seed);
+        var steps = _options.Baselines.SasRecSteps;
+        // A line every 50 steps: on a large item table the training runs for minutes and must not look stuck.
+        var (model, training) = SasRecBaseline.Train(_data, _options.Baselines, _options.Data.HistoryWindow, state.Seed, (step, loss) =>
+        {
+            if (step % 50 == 0 && step < steps)
+                log.Information("SASRec step {Step}/{Steps}: loss {Loss:F4}", step, steps, loss);
+        });
         SasRec = training;
         log.Information("SASRec baseline trained: {Steps} steps, loss {FirstLoss:F4} → {LastLoss:F4}, {CpuSeconds:F1} CPU s, {WallSeconds:F1} s wall",
             training.Steps, training.FirstLoss, training.LastLoss, training.CpuSeconds, training.WallSeconds);

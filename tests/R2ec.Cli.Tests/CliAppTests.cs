@@ -153,6 +153,7 @@ public sealed class CliAppTests
                 "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32",
                 "Engine:Threads=1", "Logging:Format=Json", $"Run:OutputDirectory={dir.FullName}",
                 "Faults:RolloutDropStep=0", "Learner:StepDeadlineSeconds=0.5", "Learner:MaxRequestAttempts=2",
+                "Baselines:SasRecSteps=10", "Baselines:SasRecBatchSize=8",
             ];
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (code, output, error) = Run(["train", .. sets.SelectMany(s => new[] { "--set", s })]);

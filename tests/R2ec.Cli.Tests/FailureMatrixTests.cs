@@ -55,7 +55,7 @@ public sealed class FailureMatrixTests
         "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
         "Rollout:GroupSize=4", "Rollout:MaxNewTokens=8", "Rollout:Workers=1", "Schedule:CheckpointInterval=1", "Schedule:EvalInterval=0",
         "Model:HiddenSize=16", "Model:Layers=1", "Model:Heads=2", "Model:KeyValueHeads=1", "Model:IntermediateSize=32", "Model:MaxPositions=1024",
-        "Engine:Threads=1", "Logging:Format=Json",
+        "Engine:Threads=1", "Logging:Format=Json", "Baselines:SasRecSteps=10", "Baselines:SasRecBatchSize=8",
     ];
 
     [OneTimeSetUp]

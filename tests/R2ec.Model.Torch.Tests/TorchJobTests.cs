@@ -33,6 +33,7 @@ public sealed class TorchJobTests
             "Stages:TokenizerVocabulary=300", "Stages:LmWarmupSteps=2", "Stages:ReasoningColdStartSteps=0", "Stages:RecWarmupSteps=2", "Stages:WarmupBatchSize=4",
             "Stages:RecPOSteps=4", "Learner:UsersPerStep=4", "Learner:MiniBatchSize=8", "Learner:RampUpSteps=1",
             "Rollout:GroupSize=4", "Rollout:MaxNewTokens=3", "Schedule:CheckpointInterval=1", "Schedule:EvalInterval=0",
+            "Baselines:SasRecSteps=10", "Baselines:SasRecBatchSize=8",
         ], new Hashtable());
         var data = TrainingData.Synthetic(options.Data.SyntheticSeed, options.Data.SyntheticUsers, options.Data.SyntheticItems, options.Data.HistoryWindow);
         var job = new TrainingJob(options, data, new TorchPolicyFactory(options), new RunDirectory(dir), Log.Logger) { StepDone = stepDone };

@@ -75,7 +75,7 @@ public static class ExperimentCommand
                 outcomes.Add(outcome);
             }
             var markdown = $"# r2ec experiment `{Path.GetFileName(root)}`\n\n{data.Name}, {n} seeds{(parse.GetValue(control) ? " with a no-learning control each" : "")}; run directories seed-N{(parse.GetValue(control) ? " and seed-N-control" : "")}.\n\n"
-                + ExperimentSummary.Markdown(outcomes, TrainingJob.WithRecPO, [TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO]);
+                + ExperimentSummary.Markdown(outcomes, TrainingJob.WithRecPO, [TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, R2ec.Training.Baselines.SasRecBaseline.Method]);
             AtomicFile.WriteAllText(Path.Combine(root, "experiment.md"), markdown);
             output.WriteLine($"experiment folder: {root}");
             output.Write(markdown);

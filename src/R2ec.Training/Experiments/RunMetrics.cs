@@ -74,6 +74,23 @@ public static class RunMetrics
         return [.. rows.Values];
     }
 
+    /// <summary>
+    /// Learner compute seconds of the LM and recommendation warm-ups (the last line of each step wins), the budget the
+    /// report sets the SASRec baseline's training beside.
+    /// </summary>
+    /// <exception cref="FormatException">A line is not valid JSON (names the file and line).</exception>
+    public static double WarmupComputeSeconds(string metricsPath)
+    {
+        var steps = new Dictionary<(string, long), double>();
+        foreach (var (_, root) in Lines(metricsPath))
+        {
+            if (Stage(root) is not ("lmwarmup" or "recwarmup") || !root.TryGetProperty("computeSeconds", out var seconds))
+                continue;
+            steps[(Stage(root)!, root.GetProperty("step").GetInt64())] = seconds.GetDouble();
+        }
+        return steps.Values.Sum();
+    }
+
     private static IEnumerable<(int Line, JsonElement Root)> Lines(string path)
     {
         if (!File.Exists(path))

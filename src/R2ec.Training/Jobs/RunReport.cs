@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using R2ec.Training.Baselines;
 using R2ec.Training.Configuration;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Experiments;
@@ -13,7 +14,8 @@ internal static class RunReport
 {
     /// <summary>The report's markdown.</summary>
     public static string Markdown(RunDirectory run, JobOptions options, TrainingData data, string model, IReadOnlyList<MetricsRow> rows,
-        JobState state, Throughput throughput, TimeSpan wallTime, IReadOnlyList<ReasoningExample>? examples = null)
+        JobState state, Throughput throughput, TimeSpan wallTime, IReadOnlyList<ReasoningExample>? examples = null,
+        SasRecTraining? sasrec = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# R2ec run `{Path.GetFileName(run.Root)}`");
@@ -31,11 +33,20 @@ internal static class RunReport
         sb.AppendLine("Means ± bootstrap standard errors over the users.");
         if (rows.FirstOrDefault(r => r.Method == TrainingJob.WithRecPO) is { } recpo)
         {
-            foreach (var other in new[] { TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO })
+            foreach (var other in new[] { TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, SasRecBaseline.Method })
             {
                 if (rows.FirstOrDefault(r => r.Method == other) is { } baseline && MetricsRow.PairedLine(recpo, baseline) is { } paired)
                     sb.AppendLine().AppendLine(paired);
             }
+        }
+        if (sasrec is not null)
+        {
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"SASRec baseline: {options.Baselines.SasRecBlocks} blocks, d {options.Baselines.SasRecHiddenSize}, {options.Baselines.SasRecHeads} head(s), " +
+                $"{sasrec.Steps} Adam steps of {options.Baselines.SasRecBatchSize} train sequences (window {options.Data.HistoryWindow}) at {options.Baselines.SasRecLearningRate:G3}, " +
+                $"full-softmax next-item loss {sasrec.FirstLoss:F3} → {sasrec.LastLoss:F3}; trained in {sasrec.CpuSeconds:F1} CPU s ({sasrec.WallSeconds:F1} s wall), " +
+                $"beside {RunMetrics.WarmupComputeSeconds(run.Metrics):F1} s of learner compute in the R2ec warm-ups.");
         }
         if (examples is { Count: > 0 })
         {

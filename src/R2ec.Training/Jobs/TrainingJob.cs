@@ -4,6 +4,7 @@ using Google.Protobuf;
 using R2ec.Training.Logging;
 using Akka.Actor;
 using R2ec.Training.Actors;
+using R2ec.Training.Baselines;
 using R2ec.Training.Blobs;
 using R2ec.Training.Checkpoints;
 using R2ec.Training.Compute;
@@ -54,6 +55,9 @@ public sealed class TrainingJob
 
     // The final R2ec evaluation's first samples with their reasoning, for the report.
     private List<ReasoningExample> Examples { get; } = [];
+
+    // What training the SASRec baseline cost in this invocation, for the report; null when it is off.
+    private SasRecTraining? SasRec { get; set; }
 
     /// <summary>Prepares a job in <paramref name="run"/> with every actor in this process; it resumes when the run directory holds a checkpoint.</summary>
     public TrainingJob(JobOptions options, TrainingData data, IPolicyFactory factory, RunDirectory run, ILogger logger)
@@ -172,7 +176,7 @@ public sealed class TrainingJob
         log.Information("RecPO throughput: {TrajectoriesPerSecond:F1} trajectories/s over {Steps} steps, mean step {StepSeconds:F3} s, " +
             "orchestration overhead {Overhead:P1}", throughput.TrajectoriesPerSecond, throughput.Steps,
             throughput.Steps == 0 ? 0 : throughput.StepSeconds / throughput.Steps, throughput.OverheadFraction);
-        _run.WriteReport(RunReport.Markdown(_run, _options, _data, _factory.Description, rows, state, throughput, _clock.Elapsed, Examples));
+        _run.WriteReport(RunReport.Markdown(_run, _options, _data, _factory.Description, rows, state, throughput, _clock.Elapsed, Examples, SasRec));
         log.Information("Job completed in {Seconds:F1} s; report {Report}", _clock.Elapsed.TotalSeconds, _run.Report);
         return new JobResult(true, rows, _run, state);
     }
@@ -201,6 +205,8 @@ public sealed class TrainingJob
         var users = _options.Data.EvalUsers == 0 ? test.Count : Math.Min(test.Count, _options.Data.EvalUsers);
         var popularity = PopularityBaseline.Ranks(_data, test.Take(users).ToList());
         var rows = new List<MetricsRow> { MetricsRow.FromRanks(PopularityBaseline.Method, popularity) };
+        if (_options.Baselines.SasRec)
+            rows.Add(SasRecRow(test.Take(users).ToList(), state, log));
         if (state.WithoutReasoningRanks is { } warm)
             rows.Add(MetricsRow.FromRanks(WithoutReasoning, warm));
         if (state.ReasoningWithoutRecPORanks is { } reasoned)
@@ -210,8 +216,25 @@ public sealed class TrainingJob
         rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
-        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows, ["examples"] = Examples });
+        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows, ["examples"] = Examples, ["sasrec"] = SasRec });
         return rows;
+    }
+
+    // SASRec is trained here rather than in a stage of its own: it is a pure function of (data, options, seed) and takes
+    // seconds, so a resumed job retrains it to the same weights bit for bit and nothing of it needs a checkpoint.
+    private MetricsRow SasRecRow(IReadOnlyList<R2ec.Data.Datasets.Sample> samples, JobState state, ILogger log)
+    {
+        var steps = _options.Baselines.SasRecSteps;
+        // A line every 50 steps: on a large item table the training runs for minutes and must not look stuck.
+        var (model, training) = SasRecBaseline.Train(_data, _options.Baselines, _options.Data.HistoryWindow, state.Seed, (step, loss) =>
+        {
+            if (step % 50 == 0 && step < steps)
+                log.Information("SASRec step {Step}/{Steps}: loss {Loss:F4}", step, steps, loss);
+        });
+        SasRec = training;
+        log.Information("SASRec baseline trained: {Steps} steps, loss {FirstLoss:F4} → {LastLoss:F4}, {CpuSeconds:F1} CPU s, {WallSeconds:F1} s wall",
+            training.Steps, training.FirstLoss, training.LastLoss, training.CpuSeconds, training.WallSeconds);
+        return MetricsRow.FromRanks(SasRecBaseline.Method, SasRecBaseline.Ranks(model, samples));
     }
 
     /// <summary>How many evaluated samples the report shows with their reasoning.</summary>
@@ -237,7 +260,7 @@ public sealed class TrainingJob
 
 /// <summary>What a job run produced.</summary>
 /// <param name="Completed">False when it was interrupted (resume it with the same run directory).</param>
-/// <param name="Rows">The test table: popularity, without reasoning, reasoning without RecPO, R2ec (RecPO), RecPO weights without reasoning; empty when interrupted.</param>
+/// <param name="Rows">The test table: popularity, SASRec (unless <c>Baselines:SasRec</c> is off), without reasoning, reasoning without RecPO, R2ec (RecPO), RecPO weights without reasoning; empty when interrupted.</param>
 /// <param name="Run">The run directory.</param>
 /// <param name="State">Where the job stands.</param>
 public sealed record JobResult(bool Completed, IReadOnlyList<MetricsRow> Rows, RunDirectory Run, JobState State);

@@ -22,7 +22,8 @@ public sealed class ExperimentCommandTests
             var root = Path.Combine(dir.FullName, "experiment");
             var markdown = File.ReadAllText(Path.Combine(root, "experiment.md"));
             Assert.That(output.ToString(), Does.Contain(markdown));
-            Assert.That(markdown, Does.Contain("| R2ec (RecPO) | 2 | ").And.Contain("| R2ec (RecPO) [control] | 2 | "));
+            Assert.That(markdown, Does.Contain("| R2ec (RecPO) | 2 | ").And.Contain("| R2ec (RecPO) [control] | 2 | ").And.Contain("| SASRec | 2 | ")
+                .And.Contain("R2ec (RecPO) − SASRec, paired over the same"));
             Assert.That(markdown, Does.Match(@"\| 1 \| R2ec \(RecPO\) − without reasoning.*; R2ec \(RecPO\) − reasoning without RecPO.*\(steps 3–4\)")
                 .And.Match(@"\| 2 \| R2ec \(RecPO\) − without reasoning.*\(steps 3–4\)"));
 
@@ -40,6 +41,7 @@ public sealed class ExperimentCommandTests
                 var rows = FinalRanks(run);
                 var controlRows = FinalRanks(control);
                 Assert.That(controlRows["without reasoning"], Is.EqualTo(rows["without reasoning"]), $"seed {seed}: one warm-up");
+                Assert.That(controlRows["SASRec"], Is.EqualTo(rows["SASRec"]), $"seed {seed}: SASRec is a function of the seed alone");
                 Assert.That(controlRows["RecPO weights without reasoning"], Is.EqualTo(controlRows["without reasoning"]), $"seed {seed}: the control does not learn");
                 // The warm-up weights with greedy reasoning, evaluated before RecPO, are what the unmoved control reasons to at the end.
                 Assert.That(controlRows["R2ec (RecPO)"], Is.EqualTo(rows["reasoning without RecPO"]), $"seed {seed}: reasoning without RecPO");

@@ -34,7 +34,8 @@ internal static class TinyJob
         ("Schedule:CheckpointInterval", CheckpointInterval.ToString()), ("Schedule:EvalInterval", "0"),
         ("Model:HiddenSize", "16"), ("Model:Layers", "1"), ("Model:Heads", "2"), ("Model:KeyValueHeads", "1"),
         ("Model:IntermediateSize", "32"), ("Model:MaxPositions", "1024"), ("Engine:Threads", "1"),
-        ("Learner:StepDeadlineSeconds", "20"), ("Run:OutputDirectory", outputDirectory), ("Logging:Format", "Json"));
+        ("Learner:StepDeadlineSeconds", "20"), ("Run:OutputDirectory", outputDirectory), ("Logging:Format", "Json"),
+        ("Baselines:SasRecSteps", "10"), ("Baselines:SasRecBatchSize", "8"));
 
     public static IEnumerable<string> Set(params (string Key, string Value)[] settings) =>
         settings.SelectMany(s => new[] { "--set", $"{s.Key}={s.Value}" });

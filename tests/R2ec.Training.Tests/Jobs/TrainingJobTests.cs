@@ -1,4 +1,5 @@
 using System.Text.Json;
+using R2ec.Training.Baselines;
 using R2ec.Training.Compute;
 using R2ec.Training.Evaluation;
 using R2ec.Training.Jobs;
@@ -31,15 +32,15 @@ public sealed class TrainingJobTests
     }
 
     [Test]
-    public async Task Completes_WithTheFiveRowsOverTheSameTestUsers()
+    public async Task Completes_WithTheSixRowsOverTheSameTestUsers()
     {
         var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "run")).RunAsync();
 
         Assert.That(result.Completed, Is.True);
-        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
+        Assert.That(result.Rows.Select(r => r.Method), Is.EqualTo(new[] { PopularityBaseline.Method, SasRecBaseline.Method, TrainingJob.WithoutReasoning, TrainingJob.ReasoningWithoutRecPO, TrainingJob.WithRecPO, TrainingJob.RecPOWithoutReasoning }));
         Assert.That(result.Rows.Select(r => r.Users).Distinct().Count(), Is.EqualTo(1));
         Assert.That(File.ReadAllText(result.Run.Report), Does.Contain("| R2ec (RecPO) |").And.Contain("R2ec (RecPO) − without reasoning, paired over the same")
-            .And.Contain("R2ec (RecPO) − reasoning without RecPO, paired over the same"));
+            .And.Contain("R2ec (RecPO) − reasoning without RecPO, paired over the same").And.Contain("R2ec (RecPO) − SASRec, paired over the same"));
         Assert.That(File.ReadAllText(result.Run.ReportHtml), Does.Contain("| R2ec (RecPO) |").And.Contain("<svg ").And.Contain("Mean training reward"));
         // The report's examples are the first test samples of the R2ec row, at the ranks that row holds.
         using (var final = JsonDocument.Parse(File.ReadLines(result.Run.Metrics).Last(l => l.Contains("\"stage\":\"final\"", StringComparison.Ordinal))))
@@ -55,6 +56,33 @@ public sealed class TrainingJobTests
         Assert.That(RecPOLines(result), Has.Length.EqualTo(5));
         Assert.That(File.ReadAllLines(result.Run.Events), Has.Some.Contains("RecPO step 5/5"));
         Assert.That(result.State.PolicyVersion, Is.GreaterThan(5UL));
+    }
+
+    [Test]
+    public async Task SasRecRow_IsInTheFinalMetricsWithItsRanksAndTrainingCost_AndLeftOutWhenSwitchedOff()
+    {
+        var result = await TinyJob.Create(TinyJob.Options(), Path.Combine(_dir, "on")).RunAsync();
+
+        using (var final = JsonDocument.Parse(File.ReadLines(result.Run.Metrics).Last(l => l.Contains("\"stage\":\"final\"", StringComparison.Ordinal))))
+        {
+            var rows = final.RootElement.GetProperty("rows").EnumerateArray().ToList();
+            var sasrec = rows.Single(r => r.GetProperty("Method").GetString() == SasRecBaseline.Method);
+            var ranks = sasrec.GetProperty("Ranks").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            var row = MetricsRow.FromRanks(SasRecBaseline.Method, ranks);
+            Assert.That(ranks, Has.Length.EqualTo(rows[0].GetProperty("Users").GetInt32()), "over the popularity row's users");
+            Assert.That(sasrec.GetProperty("Hit").EnumerateArray().Select(e => e.GetDouble()), Is.EqualTo(row.Hit));
+            Assert.That(row.StandardErrors(), Has.All.GreaterThan(0), "every mean has a bootstrap standard error");
+            Assert.That(ranks, Is.EqualTo(result.Rows.Single(r => r.Method == SasRecBaseline.Method).Ranks));
+            var training = final.RootElement.GetProperty("sasrec");
+            Assert.That(training.GetProperty("Steps").GetInt32(), Is.EqualTo(20));
+            Assert.That(training.GetProperty("CpuSeconds").GetDouble(), Is.GreaterThan(0));
+        }
+
+        var off = await TinyJob.Create(TinyJob.Options("Baselines:SasRec=false"), Path.Combine(_dir, "off")).RunAsync();
+        Assert.That(off.Rows.Select(r => r.Method), Does.Not.Contain(SasRecBaseline.Method));
+        // The other rows do not depend on whether SASRec ran.
+        Assert.That(off.Rows, Has.Count.EqualTo(result.Rows.Count - 1));
+        Assert.That(off.Rows.Select(r => r.Ranks), Is.EqualTo(result.Rows.Where(r => r.Method != SasRecBaseline.Method).Select(r => r.Ranks)));
     }
 
     [Test]

@@ -17,6 +17,7 @@ internal static class TinyJob
         "Rollout:GroupSize=4", "Rollout:MaxNewTokens=4", "Rollout:Workers=2",
         "Schedule:CheckpointInterval=2", "Schedule:EvalInterval=2", "Schedule:EvalValidUsers=8",
         "Faults:RestartBackoffSeconds=0.01", "Learner:StepDeadlineSeconds=5",
+        "Baselines:SasRecSteps=20", "Baselines:SasRecBatchSize=16",
         .. sets,
     ], new Hashtable());
 

@@ -216,7 +216,14 @@ public sealed class TrainingJob
         rows.Add(MetricsRow.FromRanks(RecPOWithoutReasoning, await EvaluateAsync(job, refs, state, "test", reasoning: false, (uint)users)));
         foreach (var row in rows)
             log.Information("Test {Method}: users {Users}, Hit@5/10/20 {Hit}, NDCG@5/10/20 {Ndcg}", row.Method, row.Users, row.Hit, row.Ndcg);
-        AppendMetrics("final", state.Step, new Dictionary<string, object?> { ["rows"] = rows, ["examples"] = Examples, ["sasrec"] = SasRec });
+        // SASRec's training cost goes in keys of its own: runs compare their final lines without timings, which are
+        // told apart by their names.
+        AppendMetrics("final", state.Step, new Dictionary<string, object?>
+        {
+            ["rows"] = rows, ["examples"] = Examples,
+            ["sasrec"] = SasRec is null ? null : new { SasRec.Steps, SasRec.FirstLoss, SasRec.LastLoss },
+            ["sasrecCpuSeconds"] = SasRec?.CpuSeconds, ["sasrecWallSeconds"] = SasRec?.WallSeconds,
+        });
         return rows;
     }
 

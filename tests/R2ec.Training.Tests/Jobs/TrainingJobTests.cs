@@ -75,7 +75,7 @@ public sealed class TrainingJobTests
             Assert.That(ranks, Is.EqualTo(result.Rows.Single(r => r.Method == SasRecBaseline.Method).Ranks));
             var training = final.RootElement.GetProperty("sasrec");
             Assert.That(training.GetProperty("Steps").GetInt32(), Is.EqualTo(20));
-            Assert.That(training.GetProperty("CpuSeconds").GetDouble(), Is.GreaterThan(0));
+            Assert.That(final.RootElement.GetProperty("sasrecCpuSeconds").GetDouble(), Is.GreaterThan(0));
         }
 
         var off = await TinyJob.Create(TinyJob.Options("Baselines:SasRec=false"), Path.Combine(_dir, "off")).RunAsync();
